@@ -67,7 +67,9 @@ func TestClassifyImageNet(t *testing.T) {
 		check func(top []Class) bool
 		want  string
 	}{
-		{"dingo.jpg", func(top []Class) bool { return labels[top[0].Index] == "dingo" && top[0].Index == 273 && top[0].Prob > 0.9 }, "dingo (line 274) with p > 0.9"},
+		{"dingo.jpg", func(top []Class) bool {
+			return labels[top[0].Index] == "dingo" && top[0].Index == 273 && top[0].Prob > 0.9
+		}, "dingo (line 274) with p > 0.9"},
 		{"dog2.jpg", func(top []Class) bool {
 			second := labels[top[1].Index]
 			return labels[top[0].Index] == "dingo" && (second == "Siberian husky" || second == "Eskimo dog")
@@ -81,7 +83,9 @@ func TestClassifyImageNet(t *testing.T) {
 			return true
 		}, "five cat classes"},
 		{"cat2.jpg", func(top []Class) bool { return isCat(top[0]) }, "a cat class first"},
-		{"house1.jpg", func(top []Class) bool { return labels[top[0].Index] == "picket fence" && labels[top[1].Index] == "church" }, "picket fence then church"},
+		{"house1.jpg", func(top []Class) bool {
+			return labels[top[0].Index] == "picket fence" && labels[top[1].Index] == "church"
+		}, "picket fence then church"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

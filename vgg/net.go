@@ -178,3 +178,42 @@ func (p Preprocessing) Deprocess(x []float32) []float32 {
 func (p Preprocessing) PixelScale() float32 {
 	return p.Scale / 255 * (1/p.Std[0] + 1/p.Std[1] + 1/p.Std[2]) / 3
 }
+
+// LayerShape gives the channels and spatial size of a layer's response to an
+// h x w input (each pooling halves both sides, rounding down).
+func LayerShape(layer string, h, w int) (c, lh, lw int, err error) {
+	if err := CheckLayers([]string{layer}); err != nil {
+		return 0, 0, 0, err
+	}
+	block := int(layer[len(layer)-3] - '0')
+	pools := block - 1
+	if strings.HasPrefix(layer, "pool") {
+		block = int(layer[4] - '0')
+		pools = block
+	}
+	c = []int{64, 128, 256, 512, 512}[block-1]
+	lh, lw = h, w
+	for i := 0; i < pools; i++ {
+		lh, lw = lh/2, lw/2
+	}
+	return c, lh, lw, nil
+}
+
+// Stages lists the conv and pool stages up to and including the deepest of layers.
+func Stages(layers []string) ([]string, error) {
+	if err := CheckLayers(layers); err != nil {
+		return nil, err
+	}
+	idx := layerIndex()
+	deepest := -1
+	for _, l := range layers {
+		deepest = max(deepest, idx[l])
+	}
+	var out []string
+	for _, name := range Layers() {
+		if !strings.HasPrefix(name, "relu") && idx[name] <= deepest {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}

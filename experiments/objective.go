@@ -1,0 +1,183 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/stylelab/stylelab/loss"
+	"github.com/stylelab/stylelab/ops"
+	"github.com/stylelab/stylelab/vgg"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Losses are one evaluation's loss values. Content and Style are the
+// unweighted sums (Style = sum_l w_l E_l); Total = Alpha*Content +
+// Beta*Style + TVWeight*TV. Layers holds each term by name:
+// "content/conv4_2", "style/conv1_1" (E_l, before w_l).
+type Losses struct {
+	Total, Content, Style, TV float64
+	Layers                    map[string]float64
+}
+
+// targets are what the image is pulled towards at one size.
+type targets struct {
+	content map[string][]float32 // feature maps P_l
+	style   map[string][]float32 // Gram matrices A_l
+}
+
+// objective evaluates the total loss and its gradient for one image size.
+type objective struct {
+	cfg          Config
+	vm           G.VM
+	input        []float32
+	grad         *G.Node
+	contentNodes map[string]*G.Node
+	styleNodes   map[string]*G.Node
+	tvNode       *G.Node
+	styleWeights map[string]float64
+	h, w, evals  int
+	last         Losses
+}
+
+func newObjective(m *vgg.Model, cfg Config, h, w int, t targets) (*objective, error) {
+	scaling, err := loss.ParseScaling(cfg.Scaling)
+	if err != nil {
+		return nil, err
+	}
+	pooling, err := ops.ParsePooling(cfg.Pooling)
+	if err != nil {
+		return nil, err
+	}
+	g := G.NewGraph()
+	x := G.NewTensor(g, tensor.Float32, 3, G.WithShape(3, h, w), G.WithName("x"))
+	taps := append(append([]string(nil), cfg.ContentLayers...), cfg.StyleLayerNames()...)
+	feats, err := m.Build(x, taps, pooling)
+	if err != nil {
+		return nil, err
+	}
+	o := &objective{cfg: cfg, h: h, w: w, input: make([]float32, 3*h*w),
+		contentNodes: map[string]*G.Node{}, styleNodes: map[string]*G.Node{}, styleWeights: map[string]float64{}}
+	var terms []*G.Node
+	var coefs []float64
+	for _, l := range cfg.ContentLayers {
+		n, err := loss.Content(scaling, l, feats[l], t.content[l])
+		if err != nil {
+			return nil, err
+		}
+		o.contentNodes[l] = n
+		terms, coefs = append(terms, n), append(coefs, cfg.Alpha)
+	}
+	for _, l := range cfg.StyleLayers {
+		n, err := loss.Style(scaling, l.Layer, feats[l.Layer], t.style[l.Layer])
+		if err != nil {
+			return nil, err
+		}
+		o.styleNodes[l.Layer], o.styleWeights[l.Layer] = n, l.Weight
+		terms, coefs = append(terms, n), append(coefs, cfg.Beta*l.Weight)
+	}
+	if cfg.TVWeight > 0 {
+		if o.tvNode, err = loss.TotalVariation(x); err != nil {
+			return nil, err
+		}
+		terms, coefs = append(terms, o.tvNode), append(coefs, cfg.TVWeight)
+	}
+	total, err := weightedSum(terms, coefs)
+	if err != nil {
+		return nil, err
+	}
+	grads, err := G.Grad(total, x)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: building the gradient: %w", err)
+	}
+	o.grad = grads[0]
+	if err := G.Let(x, tensor.New(tensor.WithShape(3, h, w), tensor.WithBacking(o.input))); err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
+	o.vm = G.NewTapeMachine(g)
+	return o, nil
+}
+
+// eval computes the losses at x and writes the gradient of the total into grad.
+func (o *objective) eval(x, grad []float32) (float64, error) {
+	copy(o.input, x)
+	o.vm.Reset()
+	if err := o.vm.RunAll(); err != nil {
+		return 0, fmt.Errorf("experiments: evaluating the loss: %w", err)
+	}
+	o.evals++
+	g, err := ops.Floats(o.grad.Value())
+	if err != nil {
+		return 0, fmt.Errorf("experiments: gradient: %w", err)
+	}
+	copy(grad, g)
+	l := Losses{Layers: map[string]float64{}}
+	for name, n := range o.contentNodes {
+		v := scalar(n)
+		l.Layers["content/"+name] = v
+		l.Content += v
+	}
+	for name, n := range o.styleNodes {
+		v := scalar(n)
+		l.Layers["style/"+name] = v
+		l.Style += o.styleWeights[name] * v
+	}
+	if o.tvNode != nil {
+		l.TV = scalar(o.tvNode)
+	}
+	l.Total = o.cfg.Alpha*l.Content + o.cfg.Beta*l.Style + o.cfg.TVWeight*l.TV
+	o.last = l
+	if math.IsNaN(l.Total) || math.IsInf(l.Total, 0) {
+		return l.Total, fmt.Errorf("experiments: the loss became %v: lower the learning rate or the weights", l.Total)
+	}
+	return l.Total, nil
+}
+
+func (o *objective) close() { o.vm.Close() }
+
+func scalar(n *G.Node) float64 {
+	v, err := ops.Scalar(n.Value())
+	if err != nil {
+		return math.NaN()
+	}
+	return float64(v)
+}
+
+// weightedSum returns the node sum_i coefs[i]*terms[i] of scalar nodes.
+func weightedSum(terms []*G.Node, coefs []float64) (*G.Node, error) {
+	in := make([]bool, len(terms))
+	op := ops.NewOp(ops.Spec{
+		Name: "weighted_sum", In: in, Scalar: true,
+		Do: func(_ []float32, _ tensor.Shape, vs []G.Value) (float32, error) {
+			var sum float64
+			for i, v := range vs {
+				f, err := ops.Scalar(v)
+				if err != nil {
+					return 0, err
+				}
+				sum += coefs[i] * float64(f)
+			}
+			return float32(sum), nil
+		},
+		Grad: func(ins G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+			out := make(G.Nodes, len(ins))
+			for i := range ins {
+				c := float32(coefs[i])
+				scale := ops.NewOp(ops.Spec{
+					Name: fmt.Sprintf("scale_%d", i), In: []bool{false}, Scalar: true,
+					Do: func(_ []float32, _ tensor.Shape, vs []G.Value) (float32, error) {
+						g, err := ops.Scalar(vs[0])
+						return c * g, err
+					},
+				})
+				n, err := scale.Apply(grad)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = n
+			}
+			return out, nil
+		},
+	})
+	return op.Apply(terms...)
+}

@@ -1,0 +1,182 @@
+package loss
+
+import (
+	"fmt"
+
+	"github.com/stylelab/stylelab/internal/blas"
+	"github.com/stylelab/stylelab/ops"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Gram returns the scaled Gram matrix (C x C) of a C x M feature map.
+func Gram(s Scaling, f []float32, c, m int) []float32 {
+	g, _, _ := s.Factors(c, m)
+	out := make([]float32, c*c)
+	blas.Sgemm(false, true, c, c, m, float32(g), f, m, f, m, 0, out, c)
+	return out
+}
+
+// Content adds the content loss of feature node f against the target p
+// (same shape) and returns its scalar node.
+func Content(s Scaling, name string, f *G.Node, p []float32) (*G.Node, error) {
+	shape := f.Shape()
+	c, h, w, err := ops.CHW(shape)
+	if err != nil || len(p) != c*h*w {
+		return nil, fmt.Errorf("loss: content target for %s has %d values, want %v", name, len(p), shape)
+	}
+	_, _, k := s.Factors(c, h*w)
+	op := ops.NewOp(ops.Spec{
+		Name: "content_" + name, In: []bool{true}, Scalar: true,
+		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+			x, err := ops.Floats(in[0])
+			if err != nil {
+				return 0, err
+			}
+			var sum float64
+			for i, v := range x {
+				d := float64(v - p[i])
+				sum += d * d
+			}
+			return float32(k * sum), nil
+		},
+		Grad: func(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+			back := ops.NewOp(ops.Spec{
+				Name: "content_" + name + "_grad", In: []bool{true, false},
+				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
+				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+					x, err := ops.Floats(in[0])
+					if err != nil {
+						return 0, err
+					}
+					g, err := ops.Scalar(in[1])
+					if err != nil {
+						return 0, err
+					}
+					a := float32(2*k) * g
+					for i, v := range x {
+						dx[i] = a * (v - p[i])
+					}
+					return 0, nil
+				},
+			})
+			dx, err := back.Apply(in[0], grad)
+			return G.Nodes{dx}, err
+		},
+	})
+	return op.Apply(f)
+}
+
+// Style adds the style loss E_l of feature node f against the target Gram
+// matrix a (made by Gram with the same scaling) and returns its scalar node.
+func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
+	shape := f.Shape()
+	c, h, w, err := ops.CHW(shape)
+	if err != nil || len(a) != c*c {
+		return nil, fmt.Errorf("loss: style target for %s has %d values, want a %dx%d Gram matrix", name, len(a), c, c)
+	}
+	m := h * w
+	gs, ss, _ := s.Factors(c, m)
+	diff := make([]float32, c*c) // G - A of the last forward pass
+	op := ops.NewOp(ops.Spec{
+		Name: "style_" + name, In: []bool{true}, Scalar: true,
+		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+			x, err := ops.Floats(in[0])
+			if err != nil {
+				return 0, err
+			}
+			blas.Sgemm(false, true, c, c, m, float32(gs), x, m, x, m, 0, diff, c)
+			var sum float64
+			for i := range diff {
+				diff[i] -= a[i]
+				sum += float64(diff[i]) * float64(diff[i])
+			}
+			return float32(ss * sum), nil
+		},
+		Grad: func(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+			back := ops.NewOp(ops.Spec{
+				Name: "style_" + name + "_grad", In: []bool{true, false},
+				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
+				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+					x, err := ops.Floats(in[0])
+					if err != nil {
+						return 0, err
+					}
+					g, err := ops.Scalar(in[1])
+					if err != nil {
+						return 0, err
+					}
+					// dE/dF = 4 * style * gram * (G - A) F, as G - A is symmetric.
+					blas.Sgemm(false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
+					return 0, nil
+				},
+			})
+			dx, err := back.Apply(in[0], grad)
+			return G.Nodes{dx}, err
+		},
+	})
+	return op.Apply(f)
+}
+
+// TotalVariation adds sum (x[i,j+1]-x[i,j])^2 + (x[i+1,j]-x[i,j])^2 over the
+// image node x (C,H,W) and returns its scalar node.
+func TotalVariation(x *G.Node) (*G.Node, error) {
+	c, h, w, err := ops.CHW(x.Shape())
+	if err != nil {
+		return nil, fmt.Errorf("loss: total variation: %w", err)
+	}
+	op := ops.NewOp(ops.Spec{
+		Name: "tv", In: []bool{true}, Scalar: true,
+		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+			v, err := ops.Floats(in[0])
+			if err != nil {
+				return 0, err
+			}
+			var sum float64
+			tvEach(v, c, h, w, func(i, j int, d float32) { sum += float64(d) * float64(d) })
+			return float32(sum), nil
+		},
+		Grad: func(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+			back := ops.NewOp(ops.Spec{
+				Name: "tv_grad", In: []bool{true, false},
+				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
+				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+					v, err := ops.Floats(in[0])
+					if err != nil {
+						return 0, err
+					}
+					g, err := ops.Scalar(in[1])
+					if err != nil {
+						return 0, err
+					}
+					clear(dx)
+					tvEach(v, c, h, w, func(i, j int, d float32) {
+						dx[j] += 2 * g * d
+						dx[i] -= 2 * g * d
+					})
+					return 0, nil
+				},
+			})
+			dx, err := back.Apply(in[0], grad)
+			return G.Nodes{dx}, err
+		},
+	})
+	return op.Apply(x)
+}
+
+// tvEach calls f(i, j, v[j]-v[i]) for every horizontal and vertical neighbour pair.
+func tvEach(v []float32, c, h, w int, f func(i, j int, d float32)) {
+	for ch := 0; ch < c; ch++ {
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				i := (ch*h+y)*w + x
+				if x+1 < w {
+					f(i, i+1, v[i+1]-v[i])
+				}
+				if y+1 < h {
+					f(i, i+w, v[i+w]-v[i])
+				}
+			}
+		}
+	}
+}
