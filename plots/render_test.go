@@ -1,0 +1,146 @@
+package plots
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+)
+
+// smallPlot is a two-series log plot used by the render tests.
+func smallPlot(t *testing.T) *plot.Plot {
+	t.Helper()
+	s, v := decades(50, 1e6, 10)
+	p, err := LossCurves("render", "loss", []Series{{Label: "a", Steps: s, Values: v}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPlotPNGSize(t *testing.T) {
+	p := smallPlot(t)
+	tests := []struct {
+		w, h         float64
+		wantW, wantH int
+	}{
+		{6, 4, 864, 576},
+		{3, 2, 432, 288},
+		{8.5, 3, 1224, 432},
+	}
+	for _, tt := range tests {
+		data, err := PlotPNG(p, tt.w, tt.h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("PlotPNG output does not decode: %v", err)
+		}
+		if b := img.Bounds(); b.Dx() != tt.wantW || b.Dy() != tt.wantH {
+			t.Errorf("%gx%g in: got %dx%d px, want %dx%d", tt.w, tt.h, b.Dx(), b.Dy(), tt.wantW, tt.wantH)
+		}
+		if n := ink(img, img.Bounds()); n < 500 {
+			t.Errorf("%gx%g in: only %d dark pixels; the plot looks blank", tt.w, tt.h, n)
+		}
+	}
+}
+
+func TestSavePlot(t *testing.T) {
+	p := smallPlot(t)
+	dir := t.TempDir()
+	tests := []struct {
+		file, want string // want: "" for success, else an error fragment
+	}{
+		{"a.png", ""},
+		{"b.SVG", ""},
+		{"c.jpg", "use .png or .svg"},
+		{"noext", "use .png or .svg"},
+		{filepath.Join("missing", "d.png"), "directory"},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(dir, tt.file)
+		err := SavePlot(p, path, 4, 3)
+		if tt.want != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), "plots: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("SavePlot(%s) error %v, want one mentioning %q", tt.file, err, tt.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("SavePlot(%s): %v", tt.file, err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(tt.file, ".png") {
+			cfg, err := png.DecodeConfig(bytes.NewReader(data))
+			if err != nil || cfg.Width != 4*PNGDPI || cfg.Height != 3*PNGDPI {
+				t.Errorf("%s: config %+v, err %v; want a %dx%d PNG", tt.file, cfg, err, 4*PNGDPI, 3*PNGDPI)
+			}
+		} else if texts := svgTexts(t, data); len(texts) == 0 {
+			t.Errorf("%s: SVG has no text", tt.file)
+		}
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	p := smallPlot(t)
+	bad := plot.New() // a log axis over non-positive data would make gonum panic
+	line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: -1}, {X: 1, Y: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Add(line)
+	bad.Y.Scale = plot.LogScale{}
+	bad.Y.Tick.Marker = plot.LogTicks{}
+	tests := []struct {
+		name string
+		p    *plot.Plot
+		w, h float64
+		want string
+	}{
+		{"nil plot", nil, 4, 3, "nil plot"},
+		{"zero width", p, 0, 3, "invalid"},
+		{"negative height", p, 4, -1, "invalid"},
+		{"huge", p, 1e6, 3, "invalid"},
+		{"gonum panic", bad, 4, 3, "log axis"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for fmt, render := range map[string]func(*plot.Plot, float64, float64) ([]byte, error){"png": PlotPNG, "svg": PlotSVG} {
+				if _, err := render(tt.p, tt.w, tt.h); err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s: error %v, want one mentioning %q", fmt, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestEncodePNG(t *testing.T) {
+	src := solid(7, 5, color.RGBA{R: 200, G: 10, B: 30, A: 255})
+	data, err := EncodePNG(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != 7 || img.Bounds().Dy() != 5 || !near(img.At(3, 2), color.RGBA{R: 200, G: 10, B: 30}, 0) {
+		t.Errorf("round trip changed the image: %v, %v", img.Bounds(), img.At(3, 2))
+	}
+	for _, bad := range []image.Image{nil, image.NewRGBA(image.Rect(0, 0, 0, 4))} {
+		if _, err := EncodePNG(bad); err == nil || !strings.HasPrefix(err.Error(), "plots: ") {
+			t.Errorf("EncodePNG(%v) error %v, want a plots: error", bad, err)
+		}
+	}
+}
