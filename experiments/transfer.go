@@ -48,6 +48,7 @@ type Result struct {
 	Iterations  int
 	Evaluations int
 	Elapsed     time.Duration
+	RunID       int64 // the run's id in the store, when run by a Lab
 }
 
 // Last returns the last step, or a zero Step when none ran.

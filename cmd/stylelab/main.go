@@ -1,0 +1,65 @@
+// Command stylelab runs neural style transfer (Gatys, Ecker & Bethge, 2016)
+// from the terminal: transfers, benchmarks, weights, and the runs it logged.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `stylelab: neural style transfer lab (Gatys, Ecker & Bethge, CVPR 2016)
+
+Usage:
+  stylelab run [flags]             run a transfer (no flags: the embedded demo)
+  stylelab bench [flags]           seconds per iteration and peak memory at 256 and 512 px
+  stylelab weights list|fetch|verify|info
+  stylelab runs ls|show|compare|grid|plot|tag|untag|note|rm|gc|export
+  stylelab sweep [flags]           run a grid of settings as one experiment
+  stylelab version
+
+Run 'stylelab COMMAND -h' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, errUsage) {
+		fmt.Fprintln(os.Stderr, "stylelab:", err)
+	}
+	if err != nil {
+		os.Exit(1)
+	}
+}
+
+// errUsage marks an error already explained by printed usage.
+var errUsage = errors.New("usage")
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return runCommand(ctx, rest, stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, rest, stdout, stderr)
+	case "weights":
+		return weightsCommand(ctx, rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "stylelab", version())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "stylelab: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
