@@ -93,7 +93,7 @@ func (l *Lab) Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error)
 				metrics[k] = v
 			}
 			keep(run.LogStep(s.Iteration, s.Elapsed.Seconds(), metrics))
-			if hooks.Step != nil && (s.Iteration%every == 0 || s.Iteration == s.Total) {
+			if hooks.Step != nil && (s.Iteration%every == 0 || s.Iteration == s.Planned) {
 				hooks.Step(s)
 			}
 		},
@@ -296,4 +296,3 @@ func Version() (version, commit string) {
 	}
 	return version, commit
 }
-

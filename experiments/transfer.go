@@ -17,7 +17,7 @@ import (
 // Step is the progress report of one iteration.
 type Step struct {
 	Iteration   int // 1-based, counted across scales
-	Total       int // iterations planned in all
+	Planned     int // iterations planned in all
 	Scale       int // index into Config.Sizes()
 	Width       int
 	Height      int
@@ -163,7 +163,7 @@ func transfer(ctx context.Context, m *vgg.Model, cfg Config, in *inputs, hooks H
 			}
 			res.Iterations++
 			res.Evaluations = evalsBefore + obj.evals
-			step := Step{Iteration: res.Iterations, Total: planned, Scale: si, Width: w, Height: h,
+			step := Step{Iteration: res.Iterations, Planned: planned, Scale: si, Width: w, Height: h,
 				Evaluations: res.Evaluations, Elapsed: time.Since(start), Losses: obj.last}
 			res.Steps = append(res.Steps, step)
 			if hooks.Step != nil && (res.Iterations%cfg.ReportEvery == 0 || it == cfg.Iterations-1) {

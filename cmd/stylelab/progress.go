@@ -29,19 +29,19 @@ func newProgressBar(w io.Writer) *progressBar {
 }
 
 func (p *progressBar) step(s experiments.Step) {
-	pct := 100 * s.Iteration / max(1, s.Total)
-	if !p.terminal && pct/10 == p.lastPct/10 && s.Iteration != s.Total {
+	pct := 100 * s.Iteration / max(1, s.Planned)
+	if !p.terminal && pct/10 == p.lastPct/10 && s.Iteration != s.Planned {
 		return
 	}
 	p.lastPct = pct
 	const width = 24
-	filled := width * s.Iteration / max(1, s.Total)
+	filled := width * s.Iteration / max(1, s.Planned)
 	eta := time.Duration(0)
 	if s.Iteration > 0 {
-		eta = s.Elapsed / time.Duration(s.Iteration) * time.Duration(s.Total-s.Iteration)
+		eta = s.Elapsed / time.Duration(s.Iteration) * time.Duration(s.Planned-s.Iteration)
 	}
 	line := fmt.Sprintf("[%s%s] %d/%d %dx%d  total %.4g  style %.4g  content %.4g  %.2fs/it  ETA %s",
-		strings.Repeat("#", filled), strings.Repeat(".", width-filled), s.Iteration, s.Total, s.Width, s.Height,
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled), s.Iteration, s.Planned, s.Width, s.Height,
 		s.Losses.Total, s.Style, s.Content, s.Elapsed.Seconds()/float64(max(1, s.Iteration)), eta.Round(time.Second))
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
