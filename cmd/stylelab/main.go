@@ -18,7 +18,7 @@ Usage:
   stylelab run [flags]             run a transfer (no flags: the embedded demo)
   stylelab bench [flags]           seconds per iteration and peak memory at 256 and 512 px
   stylelab weights list|fetch|verify|info
-  stylelab runs ls|show|compare|grid|plot|tag|untag|note|rm|gc|export
+  stylelab runs ls|show|compare|grid|plot|strip|tag|untag|note|rm|gc|export
   stylelab sweep [flags]           run a grid of settings as one experiment
   stylelab version
 
@@ -51,6 +51,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runCommand(ctx, rest, stdout, stderr)
 	case "bench":
 		return benchCommand(ctx, rest, stdout, stderr)
+	case "runs":
+		return runsCommand(ctx, rest, stdout, stderr)
 	case "weights":
 		return weightsCommand(ctx, rest, stdout, stderr)
 	case "version":

@@ -29,7 +29,12 @@ commands:
   gc                                   remove artifact files no run references
   export  -format csv|json [-q QUERY] [-o FILE]
                                        whole metric history of matching runs
-  (compare, grid and plot arrive with the plots package)
+  compare [-html] ID... | -q QUERY     parameters that differ, last losses
+  grid    -rows PARAM -cols PARAM [-o grid.png] ID... | -q QUERY
+                                       final images laid out by parameters
+  plot    [-metric total,style/conv1_1] [-o curves.png|.svg] ID... | -q QUERY
+                                       loss curves overlaid (log scale)
+  strip   [-o strip.png] ID            a run's snapshots side by side
 
 every command takes -db PATH; else $STYLELAB_DB, else the default path.
 queries: params.ratio <= 1e-3 and metrics.style < 1e4 and tag = "fig3"
@@ -59,13 +64,20 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return runsGC(ctx, rest, stdout, stderr)
 	case "export":
 		return runsExport(ctx, rest, stdout, stderr)
-	// compare, grid and plot go here once the plots package exists.
+	case "compare":
+		return runsCompare(ctx, rest, stdout, stderr)
+	case "grid":
+		return runsGrid(ctx, rest, stdout, stderr)
+	case "plot":
+		return runsPlot(ctx, rest, stdout, stderr)
+	case "strip":
+		return runsStrip(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, runsUsage)
 		return nil
 	}
 	fmt.Fprint(stderr, runsUsage)
-	return fmt.Errorf("runs: unknown command %q; use ls, show, tag, untag, note, rm, gc or export", cmd)
+	return fmt.Errorf("runs: unknown command %q; use ls, show, compare, grid, plot, strip, tag, untag, note, rm, gc or export", cmd)
 }
 
 // runsFlags is a subcommand's flag set with the shared -db flag.
@@ -76,9 +88,9 @@ func runsFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	return fs, db
 }
 
-// parseArgs parses flags anywhere among the arguments (flag stops at the
+// runsParseArgs parses flags anywhere among the arguments (flag stops at the
 // first positional one) and returns the positionals; "--" ends flags.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+func runsParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -95,9 +107,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// openStore opens -db, $STYLELAB_DB or the default database, which must
+// runsOpenStore opens -db, $STYLELAB_DB or the default database, which must
 // already exist: reading commands never create one.
-func openStore(db string) (*store.Store, error) {
+func runsOpenStore(db string) (*store.Store, error) {
 	path := db
 	if path == "" {
 		p, err := store.DefaultPath()
@@ -112,16 +124,16 @@ func openStore(db string) (*store.Store, error) {
 	return store.Open(path)
 }
 
-// withStore parses flags, opens the store and runs fn with the positionals.
-func withStore(fs *flag.FlagSet, db *string, args []string, fn func(s *store.Store, pos []string) error) error {
-	pos, err := parseArgs(fs, args)
+// runsWithStore parses flags, opens the store and runs fn with the positionals.
+func runsWithStore(fs *flag.FlagSet, db *string, args []string, fn func(s *store.Store, pos []string) error) error {
+	pos, err := runsParseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
-	s, err := openStore(*db)
+	s, err := runsOpenStore(*db)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
@@ -135,8 +147,8 @@ func withStore(fs *flag.FlagSet, db *string, args []string, fn func(s *store.Sto
 	return nil
 }
 
-// parseIDs reads run ids, at least min of them; usage is the command's synopsis.
-func parseIDs(pos []string, min int, usage string) ([]int64, error) {
+// runsParseIDs reads run ids, at least min of them; usage is the command's synopsis.
+func runsParseIDs(pos []string, min int, usage string) ([]int64, error) {
 	if len(pos) < min {
 		return nil, fmt.Errorf("missing run id; usage: %s", usage)
 	}
@@ -155,7 +167,7 @@ func runsLs(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs, db := runsFlags("ls", stderr)
 	q := fs.String("q", "", "filter `query`, e.g. 'params.ratio <= 1e-3 order by metrics.style'")
 	n := fs.Int("n", 50, "show at most `N` runs (0: all)")
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("unexpected argument %q; pass a query with -q", pos[0])
 		}
@@ -167,7 +179,7 @@ func runsLs(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if *n > 0 && len(runs) > *n {
 			runs = runs[:*n]
 		}
-		writeRunTable(stdout, runs, time.Now())
+		runsTable(stdout, runs, time.Now())
 		if total > len(runs) {
 			fmt.Fprintf(stdout, "(%d of %d runs; -n 0 shows all)\n", len(runs), total)
 		}
@@ -178,8 +190,8 @@ func runsLs(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func runsShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("show", stderr)
 	history := fs.Bool("history", false, "print the whole metric history, one line per step")
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
-		ids, err := parseIDs(pos, 1, "stylelab runs show ID")
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+		ids, err := runsParseIDs(pos, 1, "stylelab runs show ID")
 		if err != nil {
 			return err
 		}
@@ -190,9 +202,9 @@ func runsShow(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		writeRecord(stdout, rec, time.Now())
+		runsRecord(stdout, rec, time.Now())
 		if *history {
-			writeHistory(stdout, rec)
+			runsHistory(stdout, rec)
 		}
 		return nil
 	})
@@ -200,12 +212,12 @@ func runsShow(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func runsTag(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags(verb, stderr)
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
 		usage := "stylelab runs " + verb + " ID TAG..."
 		if len(pos) < 2 {
 			return fmt.Errorf("missing run id or tag; usage: %s", usage)
 		}
-		ids, err := parseIDs(pos[:1], 1, usage)
+		ids, err := runsParseIDs(pos[:1], 1, usage)
 		if err != nil {
 			return err
 		}
@@ -223,11 +235,11 @@ func runsTag(ctx context.Context, verb string, args []string, stdout, stderr io.
 
 func runsNote(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("note", stderr)
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) < 2 {
 			return fmt.Errorf("missing run id or text; usage: stylelab runs note ID TEXT...")
 		}
-		ids, err := parseIDs(pos[:1], 1, "stylelab runs note ID TEXT...")
+		ids, err := runsParseIDs(pos[:1], 1, "stylelab runs note ID TEXT...")
 		if err != nil {
 			return err
 		}
@@ -241,8 +253,8 @@ func runsNote(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func runsRm(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("rm", stderr)
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
-		ids, err := parseIDs(pos, 1, "stylelab runs rm ID...")
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+		ids, err := runsParseIDs(pos, 1, "stylelab runs rm ID...")
 		if err != nil {
 			return err
 		}
@@ -260,7 +272,7 @@ func runsRm(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 func runsGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("gc", stderr)
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("gc takes no arguments, got %q", pos[0])
 		}
@@ -278,7 +290,7 @@ func runsExport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	format := fs.String("format", "", "csv or json")
 	q := fs.String("q", "", "filter `query` (default: all runs)")
 	out := fs.String("o", "", "write to `file` instead of standard output")
-	return withStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("unexpected argument %q; pass a query with -q", pos[0])
 		}
@@ -294,13 +306,13 @@ func runsExport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *out == "" {
 			return export(ctx, stdout, *q)
 		}
-		return writeFileAtomic(*out, func(w io.Writer) error { return export(ctx, w, *q) })
+		return runsWriteAtomic(*out, func(w io.Writer) error { return export(ctx, w, *q) })
 	})
 }
 
-// writeFileAtomic writes through a temp file renamed into place, so a
+// runsWriteAtomic writes through a temp file renamed into place, so a
 // failed export never leaves half a file (or clobbers an old one).
-func writeFileAtomic(path string, write func(io.Writer) error) error {
+func runsWriteAtomic(path string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -319,9 +331,9 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-// keyParams picks the param columns of the table: ratio and style_layers
+// runsKeyParams picks the param columns of the table: ratio and style_layers
 // first when present, then params that differ between the runs; four at most.
-func keyParams(runs []store.RunSummary) []string {
+func runsKeyParams(runs []store.RunSummary) []string {
 	var keys []string
 	has := func(k string) bool {
 		for i := range runs {
@@ -347,12 +359,12 @@ func keyParams(runs []store.RunSummary) []string {
 	return keys
 }
 
-func writeRunTable(w io.Writer, runs []store.RunSummary, now time.Time) {
+func runsTable(w io.Writer, runs []store.RunSummary, now time.Time) {
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "no runs")
 		return
 	}
-	params := keyParams(runs)
+	params := runsKeyParams(runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := []string{"ID", "NAME", "EXPERIMENT", "STATUS", "STARTED", "DURATION"}
 	for _, k := range params {
@@ -361,24 +373,24 @@ func writeRunTable(w io.Writer, runs []store.RunSummary, now time.Time) {
 	fmt.Fprintln(tw, strings.Join(append(head, "TOTAL", "STYLE", "CONTENT"), "\t"))
 	for i := range runs {
 		r := &runs[i]
-		row := []string{strconv.FormatInt(r.ID, 10), clip(r.Name, 32), clip(r.Experiment, 24), string(r.Status),
-			r.Started.Local().Format("2006-01-02 15:04"), runDuration(r, now)}
+		row := []string{strconv.FormatInt(r.ID, 10), runsClip(r.Name, 32), runsClip(r.Experiment, 24), string(r.Status),
+			r.Started.Local().Format("2006-01-02 15:04"), runsDuration(r, now)}
 		for _, k := range params {
 			v, ok := r.Param(k)
 			if !ok {
 				v = "-"
 			}
-			row = append(row, clip(v, 28))
+			row = append(row, runsClip(v, 28))
 		}
 		for _, k := range []string{"total", "style", "content"} {
-			row = append(row, metric(r.Last, k))
+			row = append(row, runsMetric(r.Last, k))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	tw.Flush()
 }
 
-func runDuration(r *store.RunSummary, now time.Time) string {
+func runsDuration(r *store.RunSummary, now time.Time) string {
 	d := r.Duration
 	if r.Status == store.StatusRunning {
 		d = now.Sub(r.Started)
@@ -394,7 +406,7 @@ func runDuration(r *store.RunSummary, now time.Time) string {
 	return d.Round(time.Second).String()
 }
 
-func metric(m map[string]float64, k string) string {
+func runsMetric(m map[string]float64, k string) string {
 	v, ok := m[k]
 	if !ok {
 		return "-"
@@ -402,8 +414,8 @@ func metric(m map[string]float64, k string) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-// clip shortens s to n characters, marking the cut with "…".
-func clip(s string, n int) string {
+// runsClip shortens s to n characters, marking the cut with "…".
+func runsClip(s string, n int) string {
 	r := []rune(strings.ReplaceAll(s, "\t", " "))
 	if len(r) <= n {
 		return string(r)
@@ -411,7 +423,7 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func writeRecord(w io.Writer, r *store.RunRecord, now time.Time) {
+func runsRecord(w io.Writer, r *store.RunRecord, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(k, f string, a ...any) { fmt.Fprintf(tw, k+"\t"+f+"\n", a...) }
 	line("run", "%d  %s", r.ID, r.Name)
@@ -424,44 +436,44 @@ func writeRecord(w io.Writer, r *store.RunRecord, now time.Time) {
 	if !r.Ended.IsZero() {
 		line("ended", "%s", r.Ended.Local().Format("2006-01-02 15:04:05"))
 	}
-	line("duration", "%s", runDuration(&r.RunSummary, now))
+	line("duration", "%s", runsDuration(&r.RunSummary, now))
 	line("host / pid", "%s / %d", r.Host, r.PID)
-	line("version", "%s  commit %s", orDash(r.Version), orDash(r.Commit))
+	line("version", "%s  commit %s", runsOrDash(r.Version), runsOrDash(r.Commit))
 	line("seed", "%d", r.Seed)
-	line("weights", "sha256 %s", orDash(r.WeightsSHA256))
-	line("tags", "%s", orDash(strings.Join(r.Tags, ", ")))
+	line("weights", "sha256 %s", runsOrDash(r.WeightsSHA256))
+	line("tags", "%s", runsOrDash(strings.Join(r.Tags, ", ")))
 	tw.Flush()
-	section(w, "params", len(r.Params), func(tw *tabwriter.Writer) {
+	runsSection(w, "params", len(r.Params), func(tw *tabwriter.Writer) {
 		for _, p := range r.Params {
 			fmt.Fprintf(tw, "  %s\t%s\n", p.Key, p.Value)
 		}
 	})
-	section(w, "inputs", len(r.Inputs), func(tw *tabwriter.Writer) {
+	runsSection(w, "inputs", len(r.Inputs), func(tw *tabwriter.Writer) {
 		for _, in := range r.Inputs {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", in.Role, in.Path, orDash(in.SHA256))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", in.Role, in.Path, runsOrDash(in.SHA256))
 		}
 	})
-	section(w, "notes", len(r.Notes), func(tw *tabwriter.Writer) {
+	runsSection(w, "notes", len(r.Notes), func(tw *tabwriter.Writer) {
 		for _, n := range r.Notes {
 			fmt.Fprintf(tw, "  %s\t%s\n", n.Created.Local().Format("2006-01-02 15:04"), strings.ReplaceAll(n.Text, "\n", " "))
 		}
 	})
-	section(w, "artifacts", len(r.Artifacts), func(tw *tabwriter.Writer) {
+	runsSection(w, "artifacts", len(r.Artifacts), func(tw *tabwriter.Writer) {
 		for _, a := range r.Artifacts {
 			fmt.Fprintf(tw, "  %s\tstep %d\t%d bytes\t%s\n", a.Kind, a.Step, a.Size, a.Path)
 		}
 	})
 	keys := r.MetricKeys()
-	section(w, "metrics", len(keys), func(tw *tabwriter.Writer) {
+	runsSection(w, "metrics", len(keys), func(tw *tabwriter.Writer) {
 		fmt.Fprintf(tw, "  KEY\tLAST\tMIN\tPOINTS\n")
 		for _, k := range keys {
 			_, vals := r.Series(k)
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\n", k, metric(r.Last, k), metric(r.Min, k), len(vals))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\n", k, runsMetric(r.Last, k), runsMetric(r.Min, k), len(vals))
 		}
 	})
 }
 
-func section(w io.Writer, title string, n int, body func(*tabwriter.Writer)) {
+func runsSection(w io.Writer, title string, n int, body func(*tabwriter.Writer)) {
 	if n == 0 {
 		return
 	}
@@ -471,8 +483,8 @@ func section(w io.Writer, title string, n int, body func(*tabwriter.Writer)) {
 	tw.Flush()
 }
 
-// writeHistory prints one line per step with every metric as a column.
-func writeHistory(w io.Writer, r *store.RunRecord) {
+// runsHistory prints one line per step with every metric as a column.
+func runsHistory(w io.Writer, r *store.RunRecord) {
 	keys := r.MetricKeys()
 	sort.Strings(keys)
 	fmt.Fprintln(w, "history")
@@ -486,14 +498,14 @@ func writeHistory(w io.Writer, r *store.RunRecord) {
 		}
 		row := []string{strconv.Itoa(step), strconv.FormatFloat(wall, 'f', 2, 64)}
 		for _, k := range keys {
-			row = append(row, metric(vals, k))
+			row = append(row, runsMetric(vals, k))
 		}
 		fmt.Fprintf(tw, "%s\t\n", strings.Join(row, "\t"))
 	}
 	tw.Flush()
 }
 
-func orDash(s string) string {
+func runsOrDash(s string) string {
 	if s == "" {
 		return "-"
 	}

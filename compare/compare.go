@@ -1,0 +1,285 @@
+// Package compare owns comparisons of logged runs: a grid of output images
+// laid out by one or two parameter axes, loss curves of several runs
+// overlaid, a table of the parameters that differ, and a strip of a run's
+// snapshots. It reads the store and draws with plots.
+package compare
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/stylelab/stylelab/imaging"
+	"github.com/stylelab/stylelab/plots"
+	"github.com/stylelab/stylelab/store"
+	"gonum.org/v1/plot"
+)
+
+// Comparison is a set of runs read from the store.
+type Comparison struct {
+	Runs []store.RunRecord
+}
+
+// Runs loads the runs with the given ids, in that order.
+func Runs(ctx context.Context, s *store.Store, ids ...int64) (*Comparison, error) {
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("compare: no runs given: pass run ids (see `stylelab runs ls`)")
+	}
+	c := &Comparison{}
+	for _, id := range ids {
+		r, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("compare: %w", err)
+		}
+		c.Runs = append(c.Runs, *r)
+	}
+	return c, nil
+}
+
+// Query loads the runs a store query selects (see store.Runs for the language).
+func Query(ctx context.Context, s *store.Store, query string) (*Comparison, error) {
+	sums, err := s.Runs(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
+	if len(sums) == 0 {
+		return nil, fmt.Errorf("compare: no run matches %q", query)
+	}
+	ids := make([]int64, len(sums))
+	for i, r := range sums {
+		ids[i] = r.ID
+	}
+	return Runs(ctx, s, ids...)
+}
+
+// param returns a run's parameter value ("" when absent).
+func param(r *store.RunRecord, key string) string {
+	v, _ := r.Param(key)
+	return v
+}
+
+// axisValues lists the distinct values of a parameter, numbers in numeric order.
+func (c *Comparison) axisValues(key string) []string {
+	if key == "" {
+		return []string{""}
+	}
+	seen := map[string]bool{}
+	var vals []string
+	for i := range c.Runs {
+		v := param(&c.Runs[i], key)
+		if !seen[v] {
+			seen[v] = true
+			vals = append(vals, v)
+		}
+	}
+	sort.SliceStable(vals, func(i, j int) bool {
+		a, errA := strconv.ParseFloat(vals[i], 64)
+		b, errB := strconv.ParseFloat(vals[j], 64)
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return errA == nil && errB != nil
+	})
+	return vals
+}
+
+// Grid lays the runs' final images out with rows by the parameter rowKey and
+// columns by colKey (either may be empty for a single row or column). Where
+// several runs share a cell the latest is shown.
+func (c *Comparison) Grid(title, rowKey, colKey string, cellSize int) (*image.RGBA, error) {
+	keys := map[string]bool{}
+	for i := range c.Runs {
+		for _, p := range c.Runs[i].Params {
+			keys[p.Key] = true
+		}
+	}
+	for _, k := range []string{rowKey, colKey} {
+		if k != "" && !keys[k] {
+			return nil, fmt.Errorf("compare: no run has the parameter %q: use one of %s", k, strings.Join(sortedKeys(keys), ", "))
+		}
+	}
+	rows, cols := c.axisValues(rowKey), c.axisValues(colKey)
+	cells := make([][]plots.Cell, len(rows))
+	for i := range cells {
+		cells[i] = make([]plots.Cell, len(cols))
+	}
+	index := func(vals []string, v string) int {
+		for i, x := range vals {
+			if x == v {
+				return i
+			}
+		}
+		return 0
+	}
+	for i := range c.Runs {
+		r := &c.Runs[i]
+		ri, ci := 0, 0
+		if rowKey != "" {
+			ri = index(rows, param(r, rowKey))
+		}
+		if colKey != "" {
+			ci = index(cols, param(r, colKey))
+		}
+		img, err := finalImage(r)
+		label := fmt.Sprintf("run %d", r.ID)
+		if err != nil {
+			label += ": no image"
+		}
+		if prev := cells[ri][ci]; prev.Image == nil || img != nil {
+			cells[ri][ci] = plots.Cell{Image: img, Label: label}
+		}
+	}
+	return plots.Grid(title, header(rowKey, rows), header(colKey, cols), cells, cellSize)
+}
+
+func header(key string, vals []string) []string {
+	if key == "" {
+		return nil
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = key + " = " + v
+	}
+	return out
+}
+
+// finalImage reads a run's final image artifact.
+func finalImage(r *store.RunRecord) (image.Image, error) {
+	for i := len(r.Artifacts) - 1; i >= 0; i-- {
+		if a := r.Artifacts[i]; a.Kind == "final" {
+			return imaging.Load(a.Path)
+		}
+	}
+	return nil, fmt.Errorf("compare: run %d has no final image", r.ID)
+}
+
+// Curves overlays the given metrics (e.g. "total", "style", "style/conv1_1")
+// of every run, one series per run and metric, labelled by run id and the
+// parameters that differ between the runs.
+func (c *Comparison) Curves(title string, metrics []string, logY bool) (*plot.Plot, error) {
+	if len(metrics) == 0 {
+		metrics = []string{"total"}
+	}
+	labels := c.labels()
+	var series []plots.Series
+	for i := range c.Runs {
+		r := &c.Runs[i]
+		for _, m := range metrics {
+			s := plots.Series{Label: labels[i]}
+			if len(metrics) > 1 {
+				s.Label += " " + m
+			}
+			for _, p := range r.Metrics {
+				if p.Key == m {
+					s.Steps = append(s.Steps, p.Step)
+					s.Values = append(s.Values, p.Value)
+				}
+			}
+			if len(s.Steps) == 0 {
+				return nil, fmt.Errorf("compare: run %d has no metric %q: it has %s", r.ID, m, strings.Join(metricKeys(r), ", "))
+			}
+			series = append(series, s)
+		}
+	}
+	yLabel := "loss"
+	if len(metrics) == 1 {
+		yLabel = metrics[0]
+	}
+	return plots.LossCurves(title, yLabel, series, logY)
+}
+
+// labels names each run by its id and the parameters that differ.
+func (c *Comparison) labels() []string {
+	diffs := store.DiffRecordParams(c.Runs)
+	out := make([]string, len(c.Runs))
+	for i := range c.Runs {
+		parts := []string{fmt.Sprintf("run %d", c.Runs[i].ID)}
+		for _, d := range diffs {
+			if len(parts) < 3 && d.Key != "seed" && d.Key != "content" && d.Key != "styles" {
+				parts = append(parts, d.Key+"="+d.Values[i])
+			}
+		}
+		out[i] = strings.Join(parts, " ")
+	}
+	return out
+}
+
+// Table lists each run with the parameters that differ and its last losses.
+func (c *Comparison) Table() (header []string, rows [][]string) {
+	diffs := store.DiffRecordParams(c.Runs)
+	header = []string{"run", "name", "status"}
+	for _, d := range diffs {
+		header = append(header, d.Key)
+	}
+	header = append(header, "total", "content", "style", "steps")
+	for i := range c.Runs {
+		r := &c.Runs[i]
+		row := []string{strconv.FormatInt(r.ID, 10), r.Name, string(r.Status)}
+		for _, d := range diffs {
+			row = append(row, d.Values[i])
+		}
+		for _, m := range []string{"total", "content", "style"} {
+			v, ok := r.Last[m]
+			cell := ""
+			if ok {
+				cell = strconv.FormatFloat(v, 'g', 4, 64)
+			}
+			row = append(row, cell)
+		}
+		rows = append(rows, append(row, strconv.Itoa(r.LastStep)))
+	}
+	return header, rows
+}
+
+// Text renders the table as aligned text.
+func (c *Comparison) Text() string { return plots.Table(c.Table()) }
+
+// HTML renders the table as an HTML table.
+func (c *Comparison) HTML() string { return plots.TableHTML(c.Table()) }
+
+// Strip lays out a run's snapshots in step order, labelled by step.
+func Strip(r *store.RunRecord, height int) (*image.RGBA, error) {
+	var imgs []image.Image
+	var labels []string
+	snaps := append([]store.Artifact(nil), r.Artifacts...)
+	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].Step < snaps[j].Step })
+	for _, a := range snaps {
+		if a.Kind != "snapshot" && a.Kind != "final" {
+			continue
+		}
+		img, err := imaging.Load(a.Path)
+		if err != nil {
+			return nil, fmt.Errorf("compare: run %d: %w", r.ID, err)
+		}
+		imgs = append(imgs, img)
+		label := fmt.Sprintf("step %d", a.Step)
+		if a.Kind == "final" {
+			label += " (final)"
+		}
+		labels = append(labels, label)
+	}
+	if len(imgs) == 0 {
+		return nil, fmt.Errorf("compare: run %d has no snapshots: run it with SnapshotEvery (-snapshot-every) set", r.ID)
+	}
+	return plots.Strip(imgs, labels, height)
+}
+
+func metricKeys(r *store.RunRecord) []string {
+	keys := map[string]bool{}
+	for _, p := range r.Metrics {
+		keys[p.Key] = true
+	}
+	return sortedKeys(keys)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

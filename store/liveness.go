@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	heartbeatEvery = 10 * time.Second
+	// staleAfter is how old a heartbeat must be before a run whose process
+	// cannot be checked directly (another host, no /proc) counts as dead.
+	staleAfter = 2 * time.Minute
+)
+
+// procID identifies a process robustly: pid alone is recycled, so on
+// Linux the boot id and the process start time (in clock ticks since boot)
+// are recorded as start; the triple names one process ever.
+type procID struct {
+	host  string
+	pid   int
+	start string // "" where /proc is not available
+}
+
+func selfProc() procID {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	start, _, _ := procStart(pid)
+	return procID{host: host, pid: pid, start: start}
+}
+
+// procStart reads "<boot id>/<start ticks>" and the state letter of pid
+// from /proc. known is false when /proc cannot answer at all.
+func procStart(pid int) (start string, state byte, err error) {
+	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return "", 0, err
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", 0, err
+	}
+	// The command name (field 2) may hold spaces and parentheses; fields
+	// after the last ')' start with state (field 3); starttime is field 22.
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return "", 0, fmt.Errorf("unexpected /proc/%d/stat format", pid)
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 20 || len(f[0]) != 1 {
+		return "", 0, fmt.Errorf("unexpected /proc/%d/stat format", pid)
+	}
+	return strings.TrimSpace(string(boot)) + "/" + f[19], f[0][0], nil
+}
+
+// procAlive says whether the process recorded as (pid, start) on this host
+// still runs. known is false when it cannot tell (no /proc).
+func procAlive(self procID, pid int, start string) (alive, known bool) {
+	if pid == self.pid && start == self.start {
+		return true, true
+	}
+	if self.start == "" {
+		return false, false // no /proc here: only the heartbeat can tell
+	}
+	cur, state, err := procStart(pid)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return false, true
+		}
+		return false, false
+	}
+	if state == 'Z' || state == 'X' {
+		return false, true // exited, not yet reaped
+	}
+	if start == "" {
+		return true, true // recorded without identity: the pid must do
+	}
+	return cur == start, true
+}
+
+// isStale decides whether a RUNNING run's owner is gone.
+func isStale(self procID, host string, pid int, start string, heartbeat, now time.Time) bool {
+	if host == self.host && pid > 0 {
+		if alive, known := procAlive(self, pid, start); known {
+			return !alive
+		}
+	}
+	return now.Sub(heartbeat) > staleAfter
+}
+
+// sweepStale marks RUNNING runs whose process is gone as INTERRUPTED.
+// The update re-checks status, so concurrent sweeps are harmless.
+func (s *Store) sweepStale(ctx context.Context, now time.Time) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, host, pid, proc_start, started, heartbeat,
+		(SELECT max(wall) FROM metrics m WHERE m.run = runs.id) FROM runs WHERE status = 'RUNNING'`)
+	if err != nil {
+		return fmt.Errorf("store: find running runs: %w", err)
+	}
+	type stale struct {
+		id             int64
+		started, ended time.Time
+		why            string
+	}
+	var found []stale
+	for rows.Next() {
+		var (
+			id              int64
+			host, start, st string
+			pid             int
+			hb              sql.NullString
+			wall            sql.NullFloat64
+		)
+		if err := rows.Scan(&id, &host, &pid, &start, &st, &hb, &wall); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: read running runs: %w", err)
+		}
+		started := parseTime(sql.NullString{String: st, Valid: true})
+		last := parseTime(hb)
+		if last.IsZero() {
+			last = started
+		}
+		if w := started.Add(time.Duration(wall.Float64 * float64(time.Second))); wall.Valid && w.After(last) {
+			last = w // the last step is later news than the heartbeat
+		}
+		if isStale(s.self, host, pid, start, last, now) {
+			found = append(found, stale{id, started, last,
+				fmt.Sprintf("process %d on %s ended without finishing the run (found by process %d at %s)", pid, host, s.self.pid, formatTime(now))})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read running runs: %w", err)
+	}
+	for _, r := range found {
+		_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = 'INTERRUPTED', ended = ?, duration = ?, message = ?
+			WHERE id = ? AND status = 'RUNNING'`, formatTime(r.ended), r.ended.Sub(r.started).Seconds(), r.why, r.id)
+		if err != nil {
+			return fmt.Errorf("store: mark run %d interrupted: %w", r.id, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// LogStep records the metrics of one optimisation step (keys such as
+// total, content, style, tv, style/conv1_1) with the wall-clock seconds
+// since the run started. It is one small transaction: once it returns the
+// step survives a SIGKILL of this process. NaN values are kept (as NULL).
+func (r *Run) LogStep(step int, wallSeconds float64, metrics map[string]float64) error {
+	if step < 0 {
+		return fmt.Errorf("store: run %d: step %d is negative; steps count from 0", r.id, step)
+	}
+	if math.IsNaN(wallSeconds) || math.IsInf(wallSeconds, 0) {
+		return fmt.Errorf("store: run %d step %d: wall time %v is not a finite number of seconds", r.id, step, wallSeconds)
+	}
+	if len(metrics) == 0 {
+		return fmt.Errorf("store: run %d step %d: no metrics; pass at least one, e.g. total", r.id, step)
+	}
+	r.mu.Lock() // held to the end: Finish cannot slip between check and insert
+	defer r.mu.Unlock()
+	if r.done {
+		return fmt.Errorf("store: run %d step %d: the run is finished; start a new run to log more", r.id, step)
+	}
+	keys := make([]string, 0, len(metrics))
+	for k := range metrics {
+		if err := checkKey("metric key", k); err != nil {
+			return fmt.Errorf("store: run %d step %d: %w", r.id, step, err)
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	args := make([]any, 0, 5*len(keys))
+	for _, k := range keys {
+		var v any = metrics[k]
+		if math.IsNaN(metrics[k]) {
+			v = nil
+		}
+		args = append(args, r.id, k, step, wallSeconds, v)
+	}
+	st, err := r.s.logStmt(len(keys))
+	if err != nil {
+		return fmt.Errorf("store: run %d step %d: %w", r.id, step, err)
+	}
+	r.s.wmu.Lock()
+	_, err = st.Exec(args...)
+	r.s.wmu.Unlock()
+	if err != nil {
+		var se sqlite3.Error
+		switch {
+		case errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey:
+			return fmt.Errorf("store: run %d step %d: already logged for one of %v; log each step once: %w", r.id, step, keys, err)
+		case errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey:
+			return fmt.Errorf("store: run %d step %d: the run was deleted: %w", r.id, step, err)
+		}
+		return fmt.Errorf("store: run %d step %d: %w", r.id, step, err)
+	}
+	return nil
+}
+
+// logStmt is the prepared multi-row insert for n metrics, made once.
+func (s *Store) logStmt(n int) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("the store is closed")
+	}
+	if st, ok := s.logSQL[n]; ok {
+		return st, nil
+	}
+	q := "INSERT INTO metrics (run, key, step, wall, value) VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
+	st, err := s.db.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	s.logSQL[n] = st
+	return st, nil
+}

@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// createAt makes a database at schema version v, as an older stylelab
+// would have left it, with one run of data when v >= 1.
+func createAt(t *testing.T, path string, v int) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := migrate(ctx, db, v); err != nil {
+		t.Fatalf("migrate to %d: %v", v, err)
+	}
+	if v == 0 {
+		return
+	}
+	_, err = db.ExecContext(ctx, `
+		INSERT INTO experiments VALUES ('old', '2024-01-01T00:00:00.000Z');
+		INSERT INTO runs (id, name, experiment, status, started, ended, duration, params_hash)
+			VALUES (1, 'legacy', 'old', 'FINISHED', '2024-01-01T00:00:00.000Z', '2024-01-01T00:01:00.000Z', 60, 'h');
+		INSERT INTO params VALUES (1, 'ratio', '1e-3', 0.001);
+		INSERT INTO tags VALUES (1, 'kept');
+		INSERT INTO metrics VALUES (1, 'total', 0, 0.0, 9), (1, 'total', 1, 1.0, 4), (1, 'total', 2, 2.0, 6),
+			(1, 'tv', 0, 0.0, NULL), (1, 'tv', 1, 1.0, 3);`)
+	if err != nil {
+		t.Fatalf("fill version %d: %v", v, err)
+	}
+}
+
+func TestMigrateFromEveryVersion(t *testing.T) {
+	for v := 0; v <= SchemaVersion; v++ {
+		t.Run("from v"+string(rune('0'+v)), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "old.db")
+			createAt(t, path, v)
+			s := openTemp2(t, path)
+			ctx := context.Background()
+			var got int
+			if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&got); err != nil || got != SchemaVersion {
+				t.Fatalf("user_version = %d, %v; want %d", got, err, SchemaVersion)
+			}
+			var mode string
+			if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+				t.Errorf("journal_mode = %q, %v", mode, err)
+			}
+			if v == 0 {
+				return
+			}
+			rec, err := s.Get(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Name != "legacy" || len(rec.Metrics) != 5 || rec.Tags[0] != "kept" || rec.Params[0].Value != "1e-3" {
+				t.Errorf("data lost in migration: %+v", rec)
+			}
+			// The summary is backfilled: last by step, min ignoring NULL.
+			if rec.Last["total"] != 6 || rec.Min["total"] != 4 || rec.Last["tv"] != 3 || rec.Min["tv"] != 3 || rec.LastStep != 2 {
+				t.Errorf("summary after migration: last %v min %v step %d", rec.Last, rec.Min, rec.LastStep)
+			}
+			var minStep int
+			s.db.QueryRow("SELECT min_step FROM metric_summary WHERE run = 1 AND key = 'total'").Scan(&minStep)
+			if minStep != 1 {
+				t.Errorf("min_step = %d, want 1", minStep)
+			}
+			var total float64
+			if err := s.db.QueryRow("SELECT total FROM run_overview WHERE id = 1").Scan(&total); err != nil || total != 6 {
+				t.Errorf("run_overview total = %v, %v", total, err)
+			}
+			runs, err := s.Runs(ctx, `tag = "kept" and metrics.total.min = 4`)
+			if err != nil || len(runs) != 1 {
+				t.Errorf("query after migration: %v, %v", names(runs), err)
+			}
+		})
+	}
+}
+
+func TestSummaryTrigger(t *testing.T) {
+	s := openTemp(t)
+	r := mustStart(t, s, RunSpec{Experiment: "e"})
+	nan := math.NaN()
+	// Steps out of order, NaN first: last follows the highest step, min
+	// ignores NaN, max likewise.
+	for _, p := range []struct {
+		step int
+		v    float64
+	}{{0, nan}, {5, 3}, {2, 1}, {7, nan}, {6, 8}} {
+		mustLog(t, r, p.step, 0, map[string]float64{"x": p.v})
+	}
+	var last sql.NullFloat64
+	var lastStep, minStep, count int
+	var lo, hi float64
+	err := s.db.QueryRow("SELECT last, last_step, min, min_step, max, count FROM metric_summary WHERE run = ? AND key = 'x'", r.ID()).
+		Scan(&last, &lastStep, &lo, &minStep, &hi, &count)
+	if err != nil || last.Valid || lastStep != 7 || lo != 1 || minStep != 2 || hi != 8 || count != 5 {
+		t.Errorf("summary = last %v@%d min %v@%d max %v count %d, %v", last, lastStep, lo, minStep, hi, count, err)
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644)
+	newer := filepath.Join(dir, "newer.db")
+	db, _ := sql.Open("sqlite3", dsn(newer))
+	db.Exec("PRAGMA user_version = 99")
+	db.Close()
+	tests := []struct {
+		path, want string
+	}{
+		{"", "give a file path"},
+		{":memory:", "give a file path"},
+		{dir, "is a directory"},
+		{garbage, "is it an SQLite database"},
+		{newer, "schema version 99 is newer than this stylelab understands (3); upgrade stylelab"},
+	}
+	for _, tc := range tests {
+		s, err := Open(tc.path)
+		if err == nil {
+			s.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "store: ") {
+			t.Errorf("Open(%q) error = %v, want one containing %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+func TestOpenOddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my runs?#%", "a b.db")
+	s := openTemp2(t, path)
+	r := mustStart(t, s, RunSpec{Experiment: "e"})
+	mustFinish(t, r, StatusFinished, "")
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %s: %v", path, err)
+	}
+}
+
+// TestReadableBySQLiteCLI checks the file opens in the sqlite3 shell.
+func TestReadableBySQLiteCLI(t *testing.T) {
+	bin, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Fatal("the sqlite3 shell is needed for this check: apt-get install sqlite3 (scripts/install-deps.sh does)")
+	}
+	s := openTemp(t)
+	loadFixture(t, s)
+	out, err := exec.Command(bin, "-readonly", s.Path(), "SELECT name, status, total FROM run_overview ORDER BY id LIMIT 2").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "a|FINISHED|100000.0\nb|FINISHED|50000.0" {
+		t.Errorf("sqlite3 said %q, %v", out, err)
+	}
+}

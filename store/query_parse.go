@@ -1,0 +1,228 @@
+package store
+
+import (
+	"strings"
+)
+
+// Limits that keep every accepted query inside SQLite's expression depth.
+const (
+	maxQueryTerms = 100 // comparisons in one query
+	maxQueryDepth = 40  // nested parentheses and nots
+)
+
+type exprNode interface{ isExpr() }
+
+type boolNode struct {
+	and  bool // false: or
+	kids []exprNode
+}
+
+type notNode struct{ kid exprNode }
+
+type cmpNode struct {
+	field fieldRef
+	op    string // = != < <= > >= like "not like"
+	opPos int
+	val   token // tNumber or tString
+}
+
+func (boolNode) isExpr() {}
+func (notNode) isExpr()  {}
+func (cmpNode) isExpr()  {}
+
+type orderTerm struct {
+	field fieldRef
+	desc  bool
+}
+
+type parsedQuery struct {
+	where exprNode // nil: all runs
+	order []orderTerm
+	limit int // -1: none
+}
+
+type parser struct {
+	q     string
+	toks  []token
+	i     int
+	terms int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+
+func (p *parser) next() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+func parseQuery(q string) (*parsedQuery, error) {
+	toks, err := lex(q)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{q: q, toks: toks}
+	pq := &parsedQuery{limit: -1}
+	if t := p.peek(); t.kind != tEOF && !t.keyword("order") && !t.keyword("limit") {
+		if pq.where, err = p.parseOr(0); err != nil {
+			return nil, err
+		}
+	}
+	if p.peek().keyword("order") {
+		if pq.order, err = p.parseOrder(); err != nil {
+			return nil, err
+		}
+	}
+	if p.peek().keyword("limit") {
+		p.next()
+		t := p.next()
+		if t.kind != tNumber || t.num != float64(int(t.num)) || t.num < 0 || t.num > 1e9 {
+			return nil, queryErr(q, t.pos, "expected a whole number of runs after limit, got %s", t.describe())
+		}
+		pq.limit = int(t.num)
+	}
+	if t := p.peek(); t.kind != tEOF {
+		return nil, queryErr(q, t.pos, "unexpected %s; expected and, or, order by, limit or the end of the query", t.describe())
+	}
+	return pq, nil
+}
+
+func (p *parser) parseOr(depth int) (exprNode, error) {
+	return p.parseBool(depth, false)
+}
+
+// parseBool parses kids joined by and (and=true) or or (and=false).
+func (p *parser) parseBool(depth int, and bool) (exprNode, error) {
+	word, sub := "or", func() (exprNode, error) { return p.parseBool(depth, true) }
+	if and {
+		word, sub = "and", func() (exprNode, error) { return p.parseNot(depth) }
+	}
+	first, err := sub()
+	if err != nil {
+		return nil, err
+	}
+	kids := []exprNode{first}
+	for p.peek().keyword(word) {
+		p.next()
+		k, err := sub()
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, k)
+	}
+	if len(kids) == 1 {
+		return first, nil
+	}
+	return boolNode{and: and, kids: kids}, nil
+}
+
+func (p *parser) parseNot(depth int) (exprNode, error) {
+	t := p.peek()
+	if depth > maxQueryDepth {
+		return nil, queryErr(p.q, t.pos, "query nests deeper than %d parentheses or nots; simplify it", maxQueryDepth)
+	}
+	if t.keyword("not") {
+		p.next()
+		k, err := p.parseNot(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		return notNode{kid: k}, nil
+	}
+	if t.kind == tLParen {
+		p.next()
+		e, err := p.parseOr(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if c := p.next(); c.kind != tRParen {
+			return nil, queryErr(p.q, c.pos, "expected ) to close the ( at column %d, got %s", queryErr(p.q, t.pos, "").Column, c.describe())
+		}
+		return e, nil
+	}
+	return p.parseCmp()
+}
+
+func (p *parser) parseCmp() (exprNode, error) {
+	t := p.next()
+	if t.kind != tIdent || isReserved(t) {
+		return nil, queryErr(p.q, t.pos, "expected a field (a run field such as status, params.KEY, metrics.KEY or tag), got %s", t.describe())
+	}
+	f, err := resolveField(p.q, t)
+	if err != nil {
+		return nil, err
+	}
+	p.terms++
+	if p.terms > maxQueryTerms {
+		return nil, queryErr(p.q, t.pos, "query has more than %d comparisons; split it into several queries", maxQueryTerms)
+	}
+	opTok := p.next()
+	op := opTok.text
+	switch {
+	case opTok.kind == tOp:
+	case opTok.keyword("like"):
+		op = "like"
+	case opTok.keyword("not") && p.peek().keyword("like"):
+		p.next()
+		op = "not like"
+	default:
+		return nil, queryErr(p.q, opTok.pos, "expected a comparison (= != < <= > >= like) after %s, got %s", t.text, opTok.describe())
+	}
+	v := p.next()
+	if v.kind != tNumber && v.kind != tString {
+		hint := ""
+		if v.kind == tIdent {
+			hint = " (quote text values: \"" + v.text + "\")"
+		}
+		return nil, queryErr(p.q, v.pos, "expected a number or a quoted string after %s, got %s%s", op, v.describe(), hint)
+	}
+	if strings.HasSuffix(op, "like") && v.kind != tString {
+		return nil, queryErr(p.q, v.pos, "like needs a quoted pattern such as \"conv%%\", got %s", v.describe())
+	}
+	return cmpNode{field: f, op: op, opPos: opTok.pos, val: v}, nil
+}
+
+func (p *parser) parseOrder() ([]orderTerm, error) {
+	p.next() // order
+	if b := p.next(); !b.keyword("by") {
+		return nil, queryErr(p.q, b.pos, "expected by after order, got %s", b.describe())
+	}
+	var terms []orderTerm
+	for {
+		t := p.next()
+		if t.kind != tIdent || isReserved(t) {
+			return nil, queryErr(p.q, t.pos, "expected a field to order by, got %s", t.describe())
+		}
+		f, err := resolveField(p.q, t)
+		if err != nil {
+			return nil, err
+		}
+		if f.kind == fieldTag {
+			return nil, queryErr(p.q, t.pos, "cannot order by tag; order by a run field, params.KEY or metrics.KEY")
+		}
+		ot := orderTerm{field: f}
+		if d := p.peek(); d.keyword("asc") || d.keyword("desc") {
+			p.next()
+			ot.desc = d.keyword("desc")
+		}
+		terms = append(terms, ot)
+		if len(terms) > maxQueryTerms {
+			return nil, queryErr(p.q, t.pos, "too many order by fields (more than %d)", maxQueryTerms)
+		}
+		if p.peek().kind != tComma {
+			return terms, nil
+		}
+		p.next()
+	}
+}
+
+func isReserved(t token) bool {
+	for _, w := range []string{"and", "or", "not", "like", "order", "by", "asc", "desc", "limit"} {
+		if t.keyword(w) {
+			return true
+		}
+	}
+	return false
+}
