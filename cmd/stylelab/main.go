@@ -55,6 +55,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runsCommand(ctx, rest, stdout, stderr)
 	case "weights":
 		return weightsCommand(ctx, rest, stdout, stderr)
+	case "sweep":
+		return sweepCommand(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "stylelab", version())
 		return nil

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stylelab/stylelab/imaging"
+	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/store"
+)
+
+// cli runs the real stylelab binary with a private store and cache.
+type cli struct {
+	t              *testing.T
+	bin, dir, db   string
+	env            []string
+	content, style string
+}
+
+func newCLI(t *testing.T) *cli {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "stylelab")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	c := &cli{t: t, bin: bin, dir: dir, db: filepath.Join(dir, "runs.db"),
+		content: testenv.Path(t, "images", "tubingen.jpg"), style: testenv.Path(t, "images", "starry_night.jpg")}
+	c.env = append(os.Environ(), "STYLELAB_DB="+c.db, "STYLELAB_CACHE="+filepath.Join(dir, "cache"),
+		"STYLELAB_WEIGHTS="+testenv.WeightsDir(t))
+	return c
+}
+
+func (c *cli) cmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env, cmd.Dir = c.env, c.dir
+	return cmd
+}
+
+// ok runs the command, fails the test on error, and returns its stdout.
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := c.cmd(args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		c.t.Fatalf("stylelab %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out.String(), errOut.String())
+	}
+	return out.String()
+}
+
+// fails runs the command, expects exit status 1, and returns its stderr.
+func (c *cli) fails(args ...string) string {
+	c.t.Helper()
+	var errOut bytes.Buffer
+	cmd := c.cmd(args...)
+	cmd.Stderr = &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		c.t.Fatalf("stylelab %s: %v, want exit status 1; stderr: %s", strings.Join(args, " "), err, errOut.String())
+	}
+	return errOut.String()
+}
+
+// TestTrackedWorkflow is the tracker's user story from the command line: two
+// transfers with different ratios and a small sweep, then listing,
+// filtering, comparing, plotting and exporting them.
+func TestTrackedWorkflow(t *testing.T) {
+	c := newCLI(t)
+	base := []string{"run", "-content", c.content, "-style", c.style, "-size", "64", "-iterations", "4"}
+	c.ok(append(base, "-ratio", "1e-3", "-name", "low", "-o", "low.png")...)
+	c.ok(append(base, "-ratio", "1e-1", "-name", "high", "-o", "high.png", "-snapshot-every", "2")...)
+	meta, err := imaging.ReadPNGText(filepath.Join(c.dir, "low.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["stylelab.ratio"] != "0.001" || meta["stylelab.style_layers"] != "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1" || len(meta["stylelab.weights_sha256"]) != 64 {
+		t.Errorf("output metadata %v lacks the run's settings", meta)
+	}
+	sweep := []string{"sweep", "-experiment", "fig4", "-content", c.content, "-style", c.style, "-size", "48", "-iterations", "2",
+		"-axis", "style_layers=conv1_1|conv1_1,conv2_1", "-axis", "ratio=1e-4|1e-2"}
+	if out := c.ok(sweep...); strings.Count(out, "(ran)") != 4 {
+		t.Errorf("first sweep output:\n%s\nwant 4 points run", out)
+	}
+	if out := c.ok(sweep...); strings.Count(out, "(already finished)") != 4 {
+		t.Errorf("second sweep output:\n%s\nwant 4 points skipped", out)
+	}
+	if out := c.ok("runs", "ls"); strings.Count(out, "FINISHED") != 6 {
+		t.Errorf("runs ls:\n%s\nwant 6 finished runs", out)
+	}
+	out := c.ok("runs", "ls", "-q", `params.ratio <= 1e-3 and params.style_layers = "conv1_1,conv2_1" order by metrics.style`)
+	if strings.Count(out, "FINISHED") != 1 || !strings.Contains(out, "fig4") {
+		t.Errorf("filtered ls:\n%s\nwant the one fig4 run with ratio 1e-4 and two layers", out)
+	}
+	if out := c.ok("runs", "compare", "1", "2"); !strings.Contains(out, "ratio") || !strings.Contains(out, "0.1") {
+		t.Errorf("runs compare:\n%s\nwant the differing ratio", out)
+	}
+	c.ok("runs", "grid", "-q", `experiment = "fig4"`, "-rows", "style_layers", "-cols", "ratio", "-cell", "96", "-o", "grid.png")
+	c.ok("runs", "plot", "-metric", "total,style", "-o", "curves.png", "1", "2")
+	c.ok("runs", "plot", "-metric", "style/conv1_1", "-o", "curves.svg", "1", "2")
+	c.ok("runs", "strip", "-o", "strip.png", "2")
+	for _, name := range []string{"grid.png", "curves.png", "strip.png"} {
+		f, err := os.Open(filepath.Join(c.dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width < 100 || cfg.Height < 100 {
+			t.Errorf("%s: %v, %dx%d", name, err, cfg.Width, cfg.Height)
+		}
+	}
+	if svg, err := os.ReadFile(filepath.Join(c.dir, "curves.svg")); err != nil || !bytes.Contains(svg, []byte("<svg")) {
+		t.Errorf("curves.svg: %v", err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(c.ok("runs", "export", "-format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 6*2 {
+		t.Errorf("CSV export has %d rows, want the whole history of 6 runs", len(rows))
+	}
+	records, err := store.ReadJSON(strings.NewReader(c.ok("runs", "export", "-format", "json", "-q", `name = "low"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1 || records[0].LastStep != 4 || len(records[0].Metrics) < 4*6 {
+		t.Errorf("JSON export: %d records; want run low with its 4 steps", len(records))
+	}
+}
+
+// TestKilledRunKeepsItsSteps kills a running transfer with SIGKILL: every
+// step it logged survives and the run shows as INTERRUPTED.
+func TestKilledRunKeepsItsSteps(t *testing.T) {
+	c := newCLI(t)
+	cmd := c.cmd("run", "-content", c.content, "-style", c.style, "-size", "64", "-iterations", "10000", "-o", "k.png")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	seen := 0
+	for deadline := time.Now().Add(3 * time.Minute); seen < 5; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the run logged fewer than 5 steps in 3 minutes")
+		}
+		seen = stepsLogged(t, c.db)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	s, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(context.Background(), "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %v, %v; want one", runs, err)
+	}
+	if runs[0].Status != store.StatusInterrupted || runs[0].LastStep < seen {
+		t.Errorf("after SIGKILL: status %s, last step %d; want INTERRUPTED with at least %d steps", runs[0].Status, runs[0].LastStep, seen)
+	}
+}
+
+// stepsLogged reads the highest step logged so far, through the sqlite3 shell so
+// that the running process's store is not touched.
+func stepsLogged(t *testing.T, db string) int {
+	if _, err := os.Stat(db); err != nil {
+		return 0
+	}
+	out, err := exec.Command("sqlite3", db, "select coalesce(max(step), 0) from metrics").Output()
+	if err != nil {
+		return 0
+	}
+	var n int
+	for _, ch := range strings.TrimSpace(string(out)) {
+		n = n*10 + int(ch-'0')
+	}
+	return n
+}
+
+// TestRunRefusesBadInput checks the command line's errors name the problem and the fix.
+func TestRunRefusesBadInput(t *testing.T) {
+	c := newCLI(t)
+	missing := filepath.Join(c.dir, "missing.jpg")
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"run", "-content", missing, "-style", c.style}, []string{"missing.jpg"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-iterations", "0"}, []string{"Iterations is 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-style-layers", "conv1_1,conv9_9"}, []string{`"conv9_9"`, "valid layers are"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-ratio", "-1"}, []string{"-ratio", "> 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-layer-weights", "1,2"}, []string{"-layer-weights has 2 values, want 5"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-o", "out.jpg"}, []string{"must end in .png"}},
+		{[]string{"run", "-weights", missing}, []string{"missing.jpg", "weights fetch"}},
+		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "Usage"}},
+		{[]string{"runs", "ls", "-q", "params.ratio <<= 1"}, []string{"params.ratio <<= 1", "^"}},
+	}
+	for _, tc := range tests {
+		stderr := c.fails(tc.args...)
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("stylelab %s: stderr %q does not mention %q", strings.Join(tc.args, " "), stderr, w)
+			}
+		}
+	}
+	// No weights anywhere: the error says how to get them.
+	c.env = append(os.Environ(), "STYLELAB_DB="+c.db, "STYLELAB_CACHE="+filepath.Join(c.dir, "empty-cache"), "STYLELAB_WEIGHTS=")
+	if stderr := c.fails("run"); !strings.Contains(stderr, "no VGG-19 weights found") || !strings.Contains(stderr, "stylelab weights fetch") {
+		t.Errorf("without weights: %q", stderr)
+	}
+}
