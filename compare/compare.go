@@ -52,6 +52,9 @@ func Query(ctx context.Context, s *store.Store, query string) (*Comparison, erro
 	for i, r := range sums {
 		ids[i] = r.ID
 	}
+	if !strings.Contains(strings.ToLower(query), "order by") {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) // oldest first: the order they were run
+	}
 	return Runs(ctx, s, ids...)
 }
 
@@ -194,11 +197,20 @@ func (c *Comparison) Curves(title string, metrics []string, logY bool) (*plot.Pl
 // labels names each run by its id and the parameters that differ.
 func (c *Comparison) labels() []string {
 	diffs := store.DiffRecordParams(c.Runs)
+	differs := map[string]bool{}
+	for _, d := range diffs {
+		differs[d.Key] = true
+	}
+	// Parameters implied by another that differs add nothing to a label.
+	implied := map[string]string{"alpha": "ratio", "beta": "ratio", "style_layer_weights": "style_layers", "scales": "size"}
 	out := make([]string, len(c.Runs))
 	for i := range c.Runs {
 		parts := []string{fmt.Sprintf("run %d", c.Runs[i].ID)}
 		for _, d := range diffs {
-			if len(parts) < 3 && d.Key != "seed" && d.Key != "content" && d.Key != "styles" {
+			if by, ok := implied[d.Key]; (ok && differs[by]) || d.Key == "content" || d.Key == "styles" {
+				continue
+			}
+			if len(parts) < 4 {
 				parts = append(parts, d.Key+"="+d.Values[i])
 			}
 		}
