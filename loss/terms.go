@@ -20,102 +20,52 @@ func Gram(s Scaling, f []float32, c, m int) []float32 {
 // Content adds the content loss of feature node f against the target p
 // (same shape) and returns its scalar node.
 func Content(s Scaling, name string, f *G.Node, p []float32) (*G.Node, error) {
-	shape := f.Shape()
-	c, h, w, err := ops.CHW(shape)
+	c, h, w, err := ops.CHW(f.Shape())
 	if err != nil || len(p) != c*h*w {
-		return nil, fmt.Errorf("loss: content target for %s has %d values, want %v", name, len(p), shape)
+		return nil, fmt.Errorf("loss: content target for %s has %d values, want %v", name, len(p), f.Shape())
 	}
 	_, _, k := s.Factors(c, h*w)
-	op := ops.NewOp(ops.Spec{
-		Name: "content_" + name, In: []bool{true}, Scalar: true,
-		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
-			x, err := ops.Floats(in[0])
-			if err != nil {
-				return 0, err
-			}
+	return scalarLoss("content_"+name, f,
+		func(x []float32) float64 {
 			var sum float64
 			for i, v := range x {
 				d := float64(v - p[i])
 				sum += d * d
 			}
-			return float32(k * sum), nil
+			return k * sum
 		},
-		Grad: func(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-			back := ops.NewOp(ops.Spec{
-				Name: "content_" + name + "_grad", In: []bool{true, false},
-				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
-				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
-					x, err := ops.Floats(in[0])
-					if err != nil {
-						return 0, err
-					}
-					g, err := ops.Scalar(in[1])
-					if err != nil {
-						return 0, err
-					}
-					a := float32(2*k) * g
-					for i, v := range x {
-						dx[i] = a * (v - p[i])
-					}
-					return 0, nil
-				},
-			})
-			dx, err := back.Apply(in[0], grad)
-			return G.Nodes{dx}, err
-		},
-	})
-	return op.Apply(f)
+		func(dx, x []float32, g float32) {
+			a := float32(2*k) * g
+			for i, v := range x {
+				dx[i] = a * (v - p[i])
+			}
+		})
 }
 
 // Style adds the style loss E_l of feature node f against the target Gram
 // matrix a (made by Gram with the same scaling) and returns its scalar node.
 func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
-	shape := f.Shape()
-	c, h, w, err := ops.CHW(shape)
+	c, h, w, err := ops.CHW(f.Shape())
 	if err != nil || len(a) != c*c {
 		return nil, fmt.Errorf("loss: style target for %s has %d values, want a %dx%d Gram matrix", name, len(a), c, c)
 	}
 	m := h * w
 	gs, ss, _ := s.Factors(c, m)
 	diff := make([]float32, c*c) // G - A of the last forward pass
-	op := ops.NewOp(ops.Spec{
-		Name: "style_" + name, In: []bool{true}, Scalar: true,
-		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
-			x, err := ops.Floats(in[0])
-			if err != nil {
-				return 0, err
-			}
+	return scalarLoss("style_"+name, f,
+		func(x []float32) float64 {
 			blas.Sgemm(false, true, c, c, m, float32(gs), x, m, x, m, 0, diff, c)
 			var sum float64
 			for i := range diff {
 				diff[i] -= a[i]
 				sum += float64(diff[i]) * float64(diff[i])
 			}
-			return float32(ss * sum), nil
+			return ss * sum
 		},
-		Grad: func(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-			back := ops.NewOp(ops.Spec{
-				Name: "style_" + name + "_grad", In: []bool{true, false},
-				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
-				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
-					x, err := ops.Floats(in[0])
-					if err != nil {
-						return 0, err
-					}
-					g, err := ops.Scalar(in[1])
-					if err != nil {
-						return 0, err
-					}
-					// dE/dF = 4 * style * gram * (G - A) F, as G - A is symmetric.
-					blas.Sgemm(false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
-					return 0, nil
-				},
-			})
-			dx, err := back.Apply(in[0], grad)
-			return G.Nodes{dx}, err
-		},
-	})
-	return op.Apply(f)
+		func(dx, x []float32, g float32) {
+			// dE/dF = 4 * style * gram * (G - A) F, as G - A is symmetric.
+			blas.Sgemm(false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
+		})
 }
 
 // TotalVariation adds sum (x[i,j+1]-x[i,j])^2 + (x[i+1,j]-x[i,j])^2 over the
@@ -125,39 +75,52 @@ func TotalVariation(x *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loss: total variation: %w", err)
 	}
+	return scalarLoss("tv", x,
+		func(v []float32) float64 {
+			var sum float64
+			tvEach(v, c, h, w, func(i, j int, d float32) { sum += float64(d) * float64(d) })
+			return sum
+		},
+		func(dx, v []float32, g float32) {
+			clear(dx)
+			tvEach(v, c, h, w, func(i, j int, d float32) {
+				dx[j] += 2 * g * d
+				dx[i] -= 2 * g * d
+			})
+		})
+}
+
+// scalarLoss makes a loss op of one tensor input: value computes the loss;
+// grad writes g times the loss's gradient with respect to the input into dx.
+// grad runs after value on the same input, so it may use what value kept.
+func scalarLoss(name string, x *G.Node, value func(x []float32) float64, grad func(dx, x []float32, g float32)) (*G.Node, error) {
 	op := ops.NewOp(ops.Spec{
-		Name: "tv", In: []bool{true}, Scalar: true,
+		Name: name, In: []bool{true}, Scalar: true,
 		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
 			v, err := ops.Floats(in[0])
 			if err != nil {
 				return 0, err
 			}
-			var sum float64
-			tvEach(v, c, h, w, func(i, j int, d float32) { sum += float64(d) * float64(d) })
-			return float32(sum), nil
+			return float32(value(v)), nil
 		},
-		Grad: func(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+		Grad: func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 			back := ops.NewOp(ops.Spec{
-				Name: "tv_grad", In: []bool{true, false},
+				Name: name + "_grad", In: []bool{true, false},
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
 				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
 					v, err := ops.Floats(in[0])
 					if err != nil {
 						return 0, err
 					}
-					g, err := ops.Scalar(in[1])
+					scale, err := ops.Scalar(in[1])
 					if err != nil {
 						return 0, err
 					}
-					clear(dx)
-					tvEach(v, c, h, w, func(i, j int, d float32) {
-						dx[j] += 2 * g * d
-						dx[i] -= 2 * g * d
-					})
+					grad(dx, v, scale)
 					return 0, nil
 				},
 			})
-			dx, err := back.Apply(in[0], grad)
+			dx, err := back.Apply(in[0], g)
 			return G.Nodes{dx}, err
 		},
 	})
