@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func weightsFetch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
-	bar := &downloadBar{w: stderr, label: m.Name}
+	bar := newDownloadBar(stderr, m.Name)
 	err = vgg.FetchModel(ctx, m, *dir, vgg.FetchOptions{BaseURL: *base, Progress: bar.update})
 	bar.finish()
 	if err != nil {
@@ -150,14 +151,27 @@ func printChecks(w io.Writer, checks []vgg.FileCheck) {
 	fmt.Fprintf(w, "%s: %d file(s): %s\n", checks[0].Model, len(checks), strings.Join(parts, ", "))
 }
 
-// downloadBar draws download progress on one terminal line.
+// downloadBar draws download progress on one terminal line, or prints a
+// line every 10% when stderr is not a terminal.
 type downloadBar struct {
 	w             io.Writer
 	label         string
+	terminal      bool
 	start, drawn  time.Time
 	base          int64 // bytes already present when the download started
 	done, total   int64
+	bucket        int64 // last 10% step (or 50 MB step) printed when not a terminal
 	started, used bool
+}
+
+func newDownloadBar(w io.Writer, label string) *downloadBar {
+	b := &downloadBar{w: w, label: label, bucket: -1}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	return b
 }
 
 func (b *downloadBar) update(done, total int64) {
@@ -166,6 +180,17 @@ func (b *downloadBar) update(done, total int64) {
 		b.started, b.start, b.base = true, now, done
 	}
 	b.done, b.total = done, total
+	if !b.terminal {
+		bucket := done / 50e6
+		if total > 0 {
+			bucket = 10 * done / total
+		}
+		if bucket != b.bucket {
+			b.bucket = bucket
+			fmt.Fprintln(b.w, b.line(now))
+		}
+		return
+	}
 	if now.Sub(b.drawn) < 100*time.Millisecond && done != total {
 		return
 	}
@@ -197,7 +222,7 @@ func (b *downloadBar) line(now time.Time) string {
 		float64(b.done)/mb, float64(b.total)/mb, rate/mb, eta)
 }
 
-// finish ends the bar's line, if one was drawn.
+// finish ends the bar's line, if one was drawn on a terminal.
 func (b *downloadBar) finish() {
 	if b.used {
 		fmt.Fprintf(b.w, "\r%s\x1b[K\n", b.line(time.Now()))

@@ -1,0 +1,258 @@
+package vgg
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+)
+
+// The cache file: cacheMagic, uint32 version, uint32 JSON length, uint32
+// CRC-32C of the payload, uint32 zero, the JSON cacheMeta, zero padding to
+// a multiple of 64 bytes, then every array as little-endian float32, in
+// order: conv kernel and bias for conv1_1 ... conv5_4, then weight and bias
+// for fc6, fc7, fc8.
+const (
+	cacheMagic     = "SLVGG19W"
+	cacheVersion   = 1
+	cacheHeaderLen = 24
+	cacheExt       = ".slw"
+)
+
+type cacheMeta struct {
+	Source     string        `json:"source"`
+	SHA256     string        `json:"sha256"`
+	Preprocess Preprocessing `json:"preprocess"`
+	Layers     []cacheLayer  `json:"layers"`
+	Floats     int64         `json:"floats"`
+}
+
+// cacheLayer is a conv layer (In=Cin, Out=Cout, 3x3 kernel) or an fc layer.
+type cacheLayer struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // "conv" or "fc"
+	In   int    `json:"in"`
+	Out  int    `json:"out"`
+}
+
+// CacheDir is where Load keeps converted weights: $STYLELAB_CACHE if set,
+// else the user cache directory's stylelab/weights.
+func CacheDir() (string, error) {
+	if d := os.Getenv("STYLELAB_CACHE"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("vgg: no cache directory (%w): set STYLELAB_CACHE to a writable directory", err)
+	}
+	return filepath.Join(d, "stylelab", "weights"), nil
+}
+
+// cachePath is the cache file for a source with the given sha256.
+func cachePath(sum string) (string, error) {
+	dir, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, sum+cacheExt), nil
+}
+
+// SaveCache writes w to path in the cache format, atomically: a reader sees
+// either the old file or the complete new one. Parent directories are created.
+func SaveCache(w *Weights, path string) error {
+	if err := w.Validate(); err != nil {
+		return fmt.Errorf("vgg: not caching invalid weights: %w", err)
+	}
+	meta := cacheMeta{Source: w.Source, SHA256: w.SHA256, Preprocess: w.Preprocess}
+	var arrays [][]float32
+	for _, c := range w.Conv {
+		meta.Layers = append(meta.Layers, cacheLayer{Name: c.Name, Kind: "conv", In: c.Cin, Out: c.Cout})
+		arrays = append(arrays, c.Kernel, c.Bias)
+	}
+	for _, f := range w.FC {
+		meta.Layers = append(meta.Layers, cacheLayer{Name: f.Name, Kind: "fc", In: f.In, Out: f.Out})
+		arrays = append(arrays, f.Weight, f.Bias)
+	}
+	for _, a := range arrays {
+		meta.Floats += int64(len(a))
+	}
+	js, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("vgg: cache metadata: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("vgg: cache directory: %w (set STYLELAB_CACHE to a writable directory)", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("vgg: writing cache: %w (set STYLELAB_CACHE to a writable directory)", err)
+	}
+	err = writeCache(tmp, js, arrays)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("vgg: writing cache %s: %w", path, err)
+	}
+	return nil
+}
+
+func writeCache(f *os.File, js []byte, arrays [][]float32) error {
+	pad := (64 - (cacheHeaderLen+len(js))%64) % 64
+	head := make([]byte, cacheHeaderLen, cacheHeaderLen+len(js)+pad)
+	copy(head, cacheMagic)
+	binary.LittleEndian.PutUint32(head[8:], cacheVersion)
+	binary.LittleEndian.PutUint32(head[12:], uint32(len(js)))
+	head = append(append(head, js...), make([]byte, pad)...)
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if _, err := bw.Write(head); err != nil {
+		return err
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	out := io.MultiWriter(bw, crc)
+	buf := make([]byte, 1<<18)
+	for _, a := range arrays {
+		for len(a) > 0 {
+			n := min(len(a), len(buf)/4)
+			for i, v := range a[:n] {
+				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+			}
+			if _, err := out.Write(buf[:4*n]); err != nil {
+				return err
+			}
+			a = a[n:]
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	var sum [4]byte
+	binary.LittleEndian.PutUint32(sum[:], crc.Sum32())
+	if _, err := f.WriteAt(sum[:], 16); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// LoadCache reads a file SaveCache wrote, checking its checksum and shapes.
+func LoadCache(path string) (*Weights, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vgg: opening weights cache: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("vgg: %s: %w", path, err)
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	head := make([]byte, cacheHeaderLen)
+	if _, err := io.ReadFull(r, head); err != nil || string(head[:8]) != cacheMagic {
+		return nil, fmt.Errorf("vgg: %s: not a stylelab weights cache file (bad header): delete it", path)
+	}
+	if v := binary.LittleEndian.Uint32(head[8:]); v != cacheVersion {
+		return nil, fmt.Errorf("vgg: %s: cache format version %d, this build reads %d: delete the file and load the original weights again", path, v, cacheVersion)
+	}
+	jsLen := int64(binary.LittleEndian.Uint32(head[12:]))
+	wantCRC := binary.LittleEndian.Uint32(head[16:])
+	if jsLen > 1<<20 || cacheHeaderLen+jsLen > st.Size() {
+		return nil, fmt.Errorf("vgg: %s: cache metadata length %d is corrupt: delete the file", path, jsLen)
+	}
+	js := make([]byte, jsLen)
+	if _, err := io.ReadFull(r, js); err != nil {
+		return nil, fmt.Errorf("vgg: %s: truncated cache file: delete it", path)
+	}
+	var meta cacheMeta
+	if err := json.Unmarshal(js, &meta); err != nil {
+		return nil, fmt.Errorf("vgg: %s: cache metadata: %w (delete the file)", path, err)
+	}
+	pad := (64 - (cacheHeaderLen+jsLen)%64) % 64
+	if want := cacheHeaderLen + jsLen + pad + 4*meta.Floats; st.Size() != want {
+		return nil, fmt.Errorf("vgg: %s: cache file is %d bytes, its header says %d: truncated or corrupt, delete it", path, st.Size(), want)
+	}
+	if _, err := r.Discard(int(pad)); err != nil {
+		return nil, fmt.Errorf("vgg: %s: %w", path, err)
+	}
+	w, arrays, err := cacheWeights(meta)
+	if err != nil {
+		return nil, fmt.Errorf("vgg: %s: %w (delete the file)", path, err)
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	tr := io.TeeReader(r, crc)
+	for _, a := range arrays {
+		if err := readFloat32s(tr, a); err != nil {
+			return nil, fmt.Errorf("vgg: %s: reading cache payload: %w", path, err)
+		}
+	}
+	if got := crc.Sum32(); got != wantCRC {
+		return nil, fmt.Errorf("vgg: %s: cache checksum %08x, want %08x: the file is corrupt, delete it", path, got, wantCRC)
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("vgg: cache %s: %w", path, err)
+	}
+	return w, nil
+}
+
+// cacheWeights allocates the layers meta describes and lists their arrays in file order.
+func cacheWeights(meta cacheMeta) (*Weights, [][]float32, error) {
+	w := &Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess}
+	var arrays [][]float32
+	var total int64
+	for _, l := range meta.Layers {
+		if l.In <= 0 || l.Out <= 0 || l.In > 1<<20 || l.Out > 1<<20 {
+			return nil, nil, fmt.Errorf("layer %s has implausible size %dx%d", l.Name, l.In, l.Out)
+		}
+		size := int64(l.In) * int64(l.Out)
+		if l.Kind == "conv" {
+			size *= 9
+		}
+		if total += size + int64(l.Out); total > meta.Floats {
+			return nil, nil, errors.New("layers need more values than the header's count")
+		}
+		switch l.Kind {
+		case "conv":
+			c := ConvParams{Name: l.Name, Cin: l.In, Cout: l.Out, Kernel: make([]float32, size), Bias: make([]float32, l.Out)}
+			w.Conv = append(w.Conv, c)
+			arrays = append(arrays, c.Kernel, c.Bias)
+		case "fc":
+			f := DenseParams{Name: l.Name, In: l.In, Out: l.Out, Weight: make([]float32, size), Bias: make([]float32, l.Out)}
+			w.FC = append(w.FC, f)
+			arrays = append(arrays, f.Weight, f.Bias)
+		default:
+			return nil, nil, fmt.Errorf("layer %s has unknown kind %q", l.Name, l.Kind)
+		}
+	}
+	if total != meta.Floats {
+		return nil, nil, fmt.Errorf("layers hold %d values, header says %d", total, meta.Floats)
+	}
+	return w, arrays, nil
+}
+
+// readFloat32s fills dst with little-endian float32s read from r.
+func readFloat32s(r io.Reader, dst []float32) error {
+	buf := make([]byte, 4*min(len(dst), 1<<16))
+	for len(dst) > 0 {
+		n := min(len(dst), len(buf)/4)
+		if _, err := io.ReadFull(r, buf[:4*n]); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		for i := range n {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		}
+		dst = dst[n:]
+	}
+	return nil
+}

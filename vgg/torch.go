@@ -1,0 +1,957 @@
+package vgg
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"os"
+	"strings"
+)
+
+// LoadTorch reads torchvision's VGG-19 state dict (vgg19-dcbb9e9d.pth or any
+// torch.save(model.state_dict())), in the zip format of PyTorch >= 1.6 or
+// the older "legacy" format. Storages may be float32, float16, bfloat16 or
+// float64. torchvision's network already takes RGB: Preprocess is
+// TorchPreprocessing.
+func LoadTorch(path string) (*Weights, error) {
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, err
+	}
+	return loadTorch(path, sum)
+}
+
+// loadTorch is LoadTorch with the source's sha256 already known.
+func loadTorch(path, sum string) (*Weights, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vgg: opening PyTorch weights: %w", err)
+	}
+	defer f.Close()
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil {
+		return nil, fmt.Errorf("vgg: %s: too short for a PyTorch file (%v): re-download it", path, err)
+	}
+	var w *Weights
+	if string(magic[:]) == "PK\x03\x04" {
+		w, err = loadTorchZip(path)
+	} else {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("vgg: %s: %w", path, err)
+		}
+		w, err = loadTorchLegacy(path, bufio.NewReaderSize(f, 1<<20))
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.Source, w.SHA256, w.Preprocess = path, sum, TorchPreprocessing
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// torchStorage is one storage a pickled tensor refers to.
+type torchStorage struct {
+	key   string
+	dtype string // FloatStorage, HalfStorage, BFloat16Storage, DoubleStorage
+	numel int64
+	data  []float32 // filled once read
+	view  *torchView
+}
+
+// torchView is a legacy storage view: a window into a root storage.
+type torchView struct {
+	root         *torchStorage
+	offset, size int64
+}
+
+// torchTensor is a tensor as torch._utils._rebuild_tensor_v2 describes it.
+type torchTensor struct {
+	storage       *torchStorage
+	offset        int64
+	shape, stride []int64
+}
+
+func storageElemSize(dtype string) int {
+	switch dtype {
+	case "FloatStorage":
+		return 4
+	case "HalfStorage", "BFloat16Storage":
+		return 2
+	case "DoubleStorage":
+		return 8
+	}
+	return 0
+}
+
+// torchStorageFromPID decodes a persistent id ('storage', type, key, location, numel[, view]).
+func torchStorageFromPID(pid any, storages map[string]*torchStorage) (*torchStorage, error) {
+	t, ok := pid.(pyTuple)
+	if !ok || len(t) < 5 || t[0] != "storage" {
+		return nil, fmt.Errorf("persistent id %v is not a tensor storage", pid)
+	}
+	g, ok1 := t[1].(pyGlobal)
+	key, ok2 := t[2].(string)
+	numel, ok3 := t[4].(int64)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, fmt.Errorf("malformed storage reference %v", pid)
+	}
+	if storageElemSize(g.name) == 0 {
+		return nil, fmt.Errorf("storage type %s.%s is not supported (float32, float16, bfloat16 or float64 expected)", g.module, g.name)
+	}
+	s := storages[key]
+	if s == nil {
+		s = &torchStorage{key: key, dtype: g.name, numel: numel}
+		storages[key] = s
+	}
+	if len(t) >= 6 && t[5] != nil {
+		v, ok := t[5].(pyTuple)
+		if !ok || len(v) != 3 {
+			return nil, fmt.Errorf("malformed storage view %v", t[5])
+		}
+		vkey, _ := v[0].(string)
+		off, _ := v[1].(int64)
+		size, _ := v[2].(int64)
+		if vs := storages[vkey]; vs != nil {
+			return vs, nil
+		}
+		vs := &torchStorage{key: vkey, dtype: g.name, numel: size, view: &torchView{root: s, offset: off, size: size}}
+		storages[vkey] = vs
+		return vs, nil
+	}
+	return s, nil
+}
+
+// torchReduce builds the few Python objects a state dict pickle contains.
+func torchReduce(fn pyGlobal, args pyTuple) (any, error) {
+	switch fn.module + "." + fn.name {
+	case "collections.OrderedDict", "builtins.dict", "__builtin__.dict":
+		d := &pyDict{}
+		if len(args) == 1 { // Python 2 pickles: OrderedDict([[k, v], ...])
+			if l, ok := args[0].(*pyList); ok {
+				for _, kv := range l.items {
+					if p, ok := kv.(*pyList); ok && len(p.items) == 2 {
+						d.set(p.items[0], p.items[1])
+					} else if p, ok := kv.(pyTuple); ok && len(p) == 2 {
+						d.set(p[0], p[1])
+					}
+				}
+			}
+		}
+		return d, nil
+	case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
+		if len(args) < 4 {
+			return nil, fmt.Errorf("%s with %d arguments, want at least 4", fn.name, len(args))
+		}
+		s, ok1 := args[0].(*torchStorage)
+		off, ok2 := args[1].(int64)
+		shape, ok3 := intTuple(args[2])
+		stride, ok4 := intTuple(args[3])
+		if !ok1 || !ok2 || !ok3 || !ok4 || len(shape) != len(stride) {
+			return nil, fmt.Errorf("malformed tensor (%v, %v, %v, %v)", args[0], args[1], args[2], args[3])
+		}
+		return &torchTensor{storage: s, offset: off, shape: shape, stride: stride}, nil
+	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
+		if len(args) == 0 {
+			return nil, errors.New("_rebuild_parameter without arguments")
+		}
+		return args[0], nil
+	}
+	return &pyObject{class: fn, args: args}, nil
+}
+
+func intTuple(v any) ([]int64, bool) {
+	t, ok := v.(pyTuple)
+	if !ok {
+		return nil, false
+	}
+	out := make([]int64, len(t))
+	for i, x := range t {
+		if out[i], ok = x.(int64); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// loadTorchZip reads the zip format: <prefix>/data.pkl plus <prefix>/data/<key>.
+func loadTorchZip(path string) (*Weights, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("vgg: %s: corrupt PyTorch zip archive (%v): re-download it", path, err)
+	}
+	defer zr.Close()
+	entries := map[string]*zip.File{}
+	prefix := ""
+	for _, f := range zr.File {
+		entries[f.Name] = f
+		if strings.HasSuffix(f.Name, "/data.pkl") && strings.Count(f.Name, "/") == 1 {
+			prefix = strings.TrimSuffix(f.Name, "data.pkl")
+		}
+	}
+	if prefix == "" {
+		return nil, fmt.Errorf("vgg: %s: zip archive without <name>/data.pkl: not a torch.save file", path)
+	}
+	if bo := entries[prefix+"byteorder"]; bo != nil {
+		if b, err := readZipEntry(bo); err == nil && string(b) != "little" {
+			return nil, fmt.Errorf("vgg: %s: saved with byte order %q; only little-endian files are supported", path, b)
+		}
+	}
+	pkl, err := readZipEntry(entries[prefix+"data.pkl"])
+	if err != nil {
+		return nil, fmt.Errorf("vgg: %s: reading data.pkl: %w", path, err)
+	}
+	storages := map[string]*torchStorage{}
+	u := newUnpickler(bufio.NewReader(bytes.NewReader(pkl)), storages)
+	obj, err := u.load()
+	if err != nil {
+		return nil, fmt.Errorf("vgg: %s: data.pkl: %w", path, err)
+	}
+	read := func(s *torchStorage) error {
+		e := entries[prefix+"data/"+s.key]
+		if e == nil {
+			return fmt.Errorf("storage %s is missing from the archive", s.key)
+		}
+		size := storageElemSize(s.dtype)
+		if int64(e.UncompressedSize64) < s.numel*int64(size) {
+			return fmt.Errorf("storage %s holds %d bytes, want %d", s.key, e.UncompressedSize64, s.numel*int64(size))
+		}
+		rc, err := e.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		s.data, err = readStorage(bufio.NewReaderSize(rc, 1<<20), s.dtype, s.numel)
+		return err
+	}
+	return torchToWeights(path, obj, read)
+}
+
+// legacyMagic is the number torch's legacy format starts with.
+const legacyMagic = "1950a86a20f9469cfc6c"
+
+// loadTorchLegacy reads the pre-1.6 format: magic, protocol, sys_info and
+// object pickles, the list of storage keys, then each storage as int64 count + data.
+func loadTorchLegacy(path string, r *bufio.Reader) (*Weights, error) {
+	storages := map[string]*torchStorage{}
+	next := func(what string) (any, error) {
+		v, err := newUnpickler(r, storages).load()
+		if err != nil {
+			return nil, fmt.Errorf("vgg: %s: not a PyTorch file (reading the %s: %w)", path, what, err)
+		}
+		return v, nil
+	}
+	magic, err := next("magic number")
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := magic.(*big.Int); !ok || b.Text(16) != legacyMagic {
+		return nil, fmt.Errorf("vgg: %s: pickle without torch's magic number: not a torch.save file", path)
+	}
+	if _, err := next("protocol version"); err != nil {
+		return nil, err
+	}
+	info, err := next("system info")
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := info.(*pyDict); ok {
+		if le, ok := d.get("little_endian"); ok && le == false {
+			return nil, fmt.Errorf("vgg: %s: saved on a big-endian machine; not supported", path)
+		}
+	}
+	obj, err := next("state dict")
+	if err != nil {
+		return nil, err
+	}
+	keysObj, err := next("storage key list")
+	if err != nil {
+		return nil, err
+	}
+	keys, ok := keysObj.(*pyList)
+	if !ok {
+		return nil, fmt.Errorf("vgg: %s: storage key list is %T, not a list", path, keysObj)
+	}
+	for _, k := range keys.items {
+		key, _ := k.(string)
+		s := storages[key]
+		if s == nil {
+			return nil, fmt.Errorf("vgg: %s: storage %v is listed but never referenced", path, k)
+		}
+		var n int64
+		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+			return nil, fmt.Errorf("vgg: %s: truncated before storage %s: %w (re-download it)", path, key, err)
+		}
+		if n != s.numel {
+			return nil, fmt.Errorf("vgg: %s: storage %s holds %d values, its tensors expect %d", path, key, n, s.numel)
+		}
+		if s.data, err = readStorage(r, s.dtype, n); err != nil {
+			return nil, fmt.Errorf("vgg: %s: storage %s: %w (file truncated? re-download it)", path, key, err)
+		}
+	}
+	read := func(s *torchStorage) error { return fmt.Errorf("storage %s has no data in the file", s.key) }
+	return torchToWeights(path, obj, read)
+}
+
+// readStorage decodes n little-endian values of a storage type to float32.
+func readStorage(r io.Reader, dtype string, n int64) ([]float32, error) {
+	if n < 0 || n > 1<<34 {
+		return nil, fmt.Errorf("implausible storage size %d", n)
+	}
+	out := make([]float32, n)
+	if dtype == "FloatStorage" {
+		return out, readFloat32s(r, out)
+	}
+	size := storageElemSize(dtype)
+	buf := make([]byte, 1<<16*size)
+	for done := int64(0); done < n; {
+		chunk := min(n-done, 1<<16)
+		b := buf[:chunk*int64(size)]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		for i := range chunk {
+			var v float32
+			switch dtype {
+			case "HalfStorage":
+				v = halfToFloat(binary.LittleEndian.Uint16(b[2*i:]))
+			case "BFloat16Storage":
+				v = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+			case "DoubleStorage":
+				v = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+			}
+			out[done+i] = v
+		}
+		done += chunk
+	}
+	return out, nil
+}
+
+// values returns the tensor's elements in row-major order of its shape.
+func (t *torchTensor) values(read func(*torchStorage) error) ([]float32, error) {
+	s, off := t.storage, t.offset
+	if s.view != nil {
+		s, off = s.view.root, off+s.view.offset
+	}
+	if s.data == nil {
+		if err := read(s); err != nil {
+			return nil, err
+		}
+	}
+	n := int64(1)
+	for _, d := range t.shape {
+		n *= d
+	}
+	if n == 0 {
+		return []float32{}, nil
+	}
+	contiguous, want := true, int64(1)
+	last := off
+	for i := len(t.shape) - 1; i >= 0; i-- {
+		if t.shape[i] > 1 && t.stride[i] != want {
+			contiguous = false
+		}
+		want *= t.shape[i]
+		last += (t.shape[i] - 1) * t.stride[i]
+	}
+	if off < 0 || last >= int64(len(s.data)) {
+		return nil, fmt.Errorf("tensor (offset %d, shape %v, stride %v) reaches past its storage of %d values", off, t.shape, t.stride, len(s.data))
+	}
+	if contiguous {
+		if off == 0 && n == int64(len(s.data)) {
+			return s.data, nil
+		}
+		return append([]float32(nil), s.data[off:off+n]...), nil
+	}
+	out := make([]float32, n)
+	idx := make([]int64, len(t.shape))
+	pos := off
+	for i := range out {
+		out[i] = s.data[pos]
+		for d := len(idx) - 1; d >= 0; d-- { // odometer over the shape
+			idx[d]++
+			pos += t.stride[d]
+			if idx[d] < t.shape[d] {
+				break
+			}
+			pos -= idx[d] * t.stride[d]
+			idx[d] = 0
+		}
+	}
+	return out, nil
+}
+
+// torchToWeights maps torchvision's state dict keys to the canonical layers.
+func torchToWeights(path string, obj any, read func(*torchStorage) error) (*Weights, error) {
+	dict, ok := obj.(*pyDict)
+	if !ok {
+		return nil, fmt.Errorf("vgg: %s: holds a %s, not a state dict: save the weights with torch.save(model.state_dict(), path)", path, pyTypeName(obj))
+	}
+	for _, nested := range []string{"state_dict", "model"} { // training checkpoints
+		if v, ok := dict.get(nested); ok {
+			if d, ok := v.(*pyDict); ok {
+				dict = d
+			}
+		}
+	}
+	tensor := func(key string, shape ...int64) ([]float32, error) {
+		v, ok := dict.get(key)
+		if !ok {
+			v, ok = dict.get("module." + key)
+		}
+		if !ok {
+			hint := ""
+			if _, bn := dict.get("features.1.running_mean"); bn {
+				hint = " (this is a batch-normalised vgg19_bn; only the plain vgg19 is supported)"
+			}
+			return nil, fmt.Errorf("vgg: %s: state dict has no %s%s; want torchvision vgg19's keys features.{0,2,...,34}.weight/bias", path, key, hint)
+		}
+		t, ok := v.(*torchTensor)
+		if !ok {
+			return nil, fmt.Errorf("vgg: %s: %s is a %s, not a tensor", path, key, pyTypeName(v))
+		}
+		if !equalShape(t.shape, shape) {
+			return nil, fmt.Errorf("vgg: %s: %s has shape %v, want %v (VGG-19)", path, key, t.shape, shape)
+		}
+		vals, err := t.values(read)
+		if err != nil {
+			return nil, fmt.Errorf("vgg: %s: %s: %w", path, key, err)
+		}
+		return vals, nil
+	}
+	w := &Weights{}
+	features := []int{0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34}
+	for i, name := range ConvNames {
+		cin, cout := convChannels(i)
+		key := fmt.Sprintf("features.%d.", features[i])
+		k, err := tensor(key+"weight", int64(cout), int64(cin), 3, 3)
+		if err != nil {
+			return nil, err
+		}
+		b, err := tensor(key+"bias", int64(cout))
+		if err != nil {
+			return nil, err
+		}
+		w.Conv = append(w.Conv, ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: k, Bias: b})
+	}
+	_, top := dict.get("classifier.0.weight")
+	if _, m := dict.get("module.classifier.0.weight"); m {
+		top = true
+	}
+	if !top {
+		return w, nil
+	}
+	fcs := []struct {
+		name    string
+		index   int
+		in, out int
+	}{{"fc6", 0, 512 * 7 * 7, 4096}, {"fc7", 3, 4096, 4096}, {"fc8", 6, 4096, 1000}}
+	for _, fc := range fcs {
+		key := fmt.Sprintf("classifier.%d.", fc.index)
+		k, err := tensor(key+"weight", int64(fc.out), int64(fc.in))
+		if err != nil {
+			return nil, err
+		}
+		b, err := tensor(key+"bias", int64(fc.out))
+		if err != nil {
+			return nil, err
+		}
+		w.FC = append(w.FC, DenseParams{Name: fc.name, In: fc.in, Out: fc.out, Weight: k, Bias: b})
+	}
+	return w, nil
+}
+
+func equalShape(a []int64, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Python values as the unpickler builds them: nil, bool, int64, *big.Int,
+// float64, string, []byte, pyTuple, *pyList, *pyDict, pyGlobal, *pyObject,
+// plus *torchStorage and *torchTensor.
+type (
+	pyTuple  []any
+	pyList   struct{ items []any }
+	pyGlobal struct{ module, name string }
+	pyObject struct {
+		class pyGlobal
+		args  pyTuple
+		state any
+	}
+	pyMark struct{}
+)
+
+// pyDict is an insertion-ordered dict; only str and int keys are looked up.
+type pyDict struct {
+	keys, vals []any
+}
+
+func (d *pyDict) index(k any) int {
+	switch k.(type) {
+	case string, int64, bool, nil:
+		for i, x := range d.keys {
+			if x == k {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (d *pyDict) set(k, v any) {
+	if i := d.index(k); i >= 0 {
+		d.vals[i] = v
+		return
+	}
+	d.keys, d.vals = append(d.keys, k), append(d.vals, v)
+}
+
+func (d *pyDict) get(k any) (any, bool) {
+	if i := d.index(k); i >= 0 {
+		return d.vals[i], true
+	}
+	return nil, false
+}
+
+func pyTypeName(v any) string {
+	switch v := v.(type) {
+	case *pyObject:
+		return v.class.module + "." + v.class.name + " object"
+	case *pyDict:
+		return "dict"
+	case *pyList:
+		return "list"
+	case pyTuple:
+		return "tuple"
+	case *torchTensor:
+		return "tensor"
+	case nil:
+		return "None"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// unpickler runs the subset of the pickle machine (protocols 0-5) that
+// torch.save emits; it builds data only and never executes code.
+type unpickler struct {
+	r        *bufio.Reader
+	pos      int64
+	stack    []any
+	marks    []int
+	memo     map[int64]any
+	storages map[string]*torchStorage
+}
+
+func newUnpickler(r *bufio.Reader, storages map[string]*torchStorage) *unpickler {
+	return &unpickler{r: r, memo: map[int64]any{}, storages: storages}
+}
+
+func (u *unpickler) bytes(n int64) ([]byte, error) {
+	if n < 0 || n > 1<<28 {
+		return nil, fmt.Errorf("implausible length %d at byte %d", n, u.pos)
+	}
+	b := make([]byte, n)
+	k, err := io.ReadFull(u.r, b)
+	u.pos += int64(k)
+	if err != nil {
+		return nil, fmt.Errorf("pickle truncated at byte %d: %w", u.pos, io.ErrUnexpectedEOF)
+	}
+	return b, nil
+}
+
+func (u *unpickler) uint(n int) (uint64, error) {
+	b, err := u.bytes(int64(n))
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	for i := n - 1; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v, nil
+}
+
+func (u *unpickler) line() (string, error) {
+	s, err := u.r.ReadString('\n')
+	u.pos += int64(len(s))
+	if err != nil {
+		return "", fmt.Errorf("pickle truncated at byte %d: %w", u.pos, io.ErrUnexpectedEOF)
+	}
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
+func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+
+func (u *unpickler) pop() (any, error) {
+	if len(u.stack) == 0 || (len(u.marks) > 0 && len(u.stack) <= u.marks[len(u.marks)-1]) {
+		return nil, fmt.Errorf("pickle stack underflow at byte %d", u.pos)
+	}
+	v := u.stack[len(u.stack)-1]
+	u.stack = u.stack[:len(u.stack)-1]
+	return v, nil
+}
+
+func (u *unpickler) popMark() ([]any, error) {
+	if len(u.marks) == 0 {
+		return nil, fmt.Errorf("pickle MARK missing at byte %d", u.pos)
+	}
+	m := u.marks[len(u.marks)-1]
+	u.marks = u.marks[:len(u.marks)-1]
+	items := append([]any(nil), u.stack[m:]...)
+	u.stack = u.stack[:m]
+	return items, nil
+}
+
+func (u *unpickler) top() (any, error) {
+	if len(u.stack) == 0 {
+		return nil, fmt.Errorf("pickle stack empty at byte %d", u.pos)
+	}
+	return u.stack[len(u.stack)-1], nil
+}
+
+// load runs the machine up to STOP and returns the pickled object.
+func (u *unpickler) load() (any, error) {
+	for {
+		op, err := u.r.ReadByte()
+		if err != nil {
+			return nil, fmt.Errorf("pickle truncated at byte %d: %w", u.pos, io.ErrUnexpectedEOF)
+		}
+		u.pos++
+		if op == '.' { // STOP
+			return u.pop()
+		}
+		if err := u.step(op); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (u *unpickler) step(op byte) error {
+	at := u.pos - 1
+	switch op {
+	case 0x80: // PROTO
+		v, err := u.uint(1)
+		if err != nil {
+			return err
+		}
+		if v > 5 {
+			return fmt.Errorf("pickle protocol %d is not supported", v)
+		}
+	case 0x95: // FRAME
+		_, err := u.uint(8)
+		return err
+	case '(':
+		u.marks = append(u.marks, len(u.stack))
+	case '}':
+		u.push(&pyDict{})
+	case ']':
+		u.push(&pyList{})
+	case ')':
+		u.push(pyTuple{})
+	case 't', 'l', 'd':
+		items, err := u.popMark()
+		if err != nil {
+			return err
+		}
+		switch op {
+		case 't':
+			u.push(pyTuple(items))
+		case 'l':
+			u.push(&pyList{items: items})
+		default:
+			d := &pyDict{}
+			for i := 0; i+1 < len(items); i += 2 {
+				d.set(items[i], items[i+1])
+			}
+			u.push(d)
+		}
+	case 0x85, 0x86, 0x87: // TUPLE1..3
+		n := int(op-0x85) + 1
+		if len(u.stack) < n {
+			return fmt.Errorf("pickle stack underflow at byte %d", at)
+		}
+		t := append(pyTuple(nil), u.stack[len(u.stack)-n:]...)
+		u.stack = u.stack[:len(u.stack)-n]
+		u.push(t)
+	case 'X', 0x8c, 0x8d, 'T', 'U', 'B', 'C', 0x8e: // strings and bytes
+		width := map[byte]int{'X': 4, 0x8c: 1, 0x8d: 8, 'T': 4, 'U': 1, 'B': 4, 'C': 1, 0x8e: 8}[op]
+		n, err := u.uint(width)
+		if err != nil {
+			return err
+		}
+		b, err := u.bytes(int64(n))
+		if err != nil {
+			return err
+		}
+		if op == 'B' || op == 'C' || op == 0x8e {
+			u.push(b)
+		} else {
+			u.push(string(b))
+		}
+	case 'J':
+		v, err := u.uint(4)
+		u.push(int64(int32(v)))
+		return err
+	case 'K', 'M':
+		v, err := u.uint(map[byte]int{'K': 1, 'M': 2}[op])
+		u.push(int64(v))
+		return err
+	case 0x8a, 0x8b: // LONG1, LONG4
+		n, err := u.uint(map[byte]int{0x8a: 1, 0x8b: 4}[op])
+		if err != nil {
+			return err
+		}
+		b, err := u.bytes(int64(n))
+		if err != nil {
+			return err
+		}
+		u.push(decodeLong(b))
+	case 'I', 'L': // text integers (protocol 0)
+		s, err := u.line()
+		if err != nil {
+			return err
+		}
+		s = strings.TrimSuffix(s, "L")
+		switch s {
+		case "00":
+			u.push(false)
+		case "01":
+			u.push(true)
+		default:
+			b, ok := new(big.Int).SetString(s, 10)
+			if !ok {
+				return fmt.Errorf("pickle integer %q at byte %d", s, at)
+			}
+			if b.IsInt64() {
+				u.push(b.Int64())
+			} else {
+				u.push(b)
+			}
+		}
+	case 'G':
+		v, err := u.bytes(8)
+		if err != nil {
+			return err
+		}
+		u.push(math.Float64frombits(binary.BigEndian.Uint64(v)))
+	case 'N':
+		u.push(nil)
+	case 0x88, 0x89:
+		u.push(op == 0x88)
+	case 'c': // GLOBAL
+		mod, err := u.line()
+		if err != nil {
+			return err
+		}
+		name, err := u.line()
+		if err != nil {
+			return err
+		}
+		u.push(pyGlobal{mod, name})
+	case 0x93: // STACK_GLOBAL
+		name, err1 := u.pop()
+		mod, err2 := u.pop()
+		n, ok1 := name.(string)
+		m, ok2 := mod.(string)
+		if err1 != nil || err2 != nil || !ok1 || !ok2 {
+			return fmt.Errorf("pickle STACK_GLOBAL without module and name at byte %d", at)
+		}
+		u.push(pyGlobal{m, n})
+	case 'q', 'r', 0x94, 'p', 'h', 'j', 'g': // memo
+		return u.memoOp(op, at)
+	case 'R', 0x81: // REDUCE, NEWOBJ
+		args, err1 := u.pop()
+		fn, err2 := u.pop()
+		g, ok1 := fn.(pyGlobal)
+		a, ok2 := args.(pyTuple)
+		if err1 != nil || err2 != nil || !ok1 || !ok2 {
+			return fmt.Errorf("pickle REDUCE of %s at byte %d: only named callables are supported", pyTypeName(fn), at)
+		}
+		v, err := torchReduce(g, a)
+		if err != nil {
+			return fmt.Errorf("pickle at byte %d: %w", at, err)
+		}
+		u.push(v)
+	case 'b': // BUILD
+		state, err := u.pop()
+		if err != nil {
+			return err
+		}
+		obj, err := u.top()
+		if err != nil {
+			return err
+		}
+		if o, ok := obj.(*pyObject); ok {
+			o.state = state
+		} // dicts: OrderedDict's _metadata attribute is dropped
+	case 's', 'u': // SETITEM(S)
+		var items []any
+		if op == 's' {
+			v, err1 := u.pop()
+			k, err2 := u.pop()
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("pickle SETITEM underflow at byte %d", at)
+			}
+			items = []any{k, v}
+		} else {
+			var err error
+			if items, err = u.popMark(); err != nil {
+				return err
+			}
+		}
+		obj, err := u.top()
+		if err != nil {
+			return err
+		}
+		d, ok := obj.(*pyDict)
+		if !ok {
+			return fmt.Errorf("pickle SETITEM on a %s at byte %d", pyTypeName(obj), at)
+		}
+		for i := 0; i+1 < len(items); i += 2 {
+			d.set(items[i], items[i+1])
+		}
+	case 'a', 'e': // APPEND(S)
+		var items []any
+		if op == 'a' {
+			v, err := u.pop()
+			if err != nil {
+				return err
+			}
+			items = []any{v}
+		} else {
+			var err error
+			if items, err = u.popMark(); err != nil {
+				return err
+			}
+		}
+		obj, err := u.top()
+		if err != nil {
+			return err
+		}
+		l, ok := obj.(*pyList)
+		if !ok {
+			return fmt.Errorf("pickle APPEND on a %s at byte %d", pyTypeName(obj), at)
+		}
+		l.items = append(l.items, items...)
+	case 'Q', 'P': // BINPERSID, PERSID
+		var pid any
+		var err error
+		if op == 'Q' {
+			pid, err = u.pop()
+		} else {
+			pid, err = u.line()
+		}
+		if err != nil {
+			return err
+		}
+		s, err := torchStorageFromPID(pid, u.storages)
+		if err != nil {
+			return fmt.Errorf("pickle at byte %d: %w", at, err)
+		}
+		u.push(s)
+	case '0':
+		_, err := u.pop()
+		return err
+	case '1':
+		_, err := u.popMark()
+		return err
+	case '2':
+		v, err := u.top()
+		u.push(v)
+		return err
+	default:
+		return fmt.Errorf("pickle opcode 0x%02x at byte %d is not supported (is this a torch.save state dict?)", op, at)
+	}
+	return nil
+}
+
+func (u *unpickler) memoOp(op byte, at int64) error {
+	var idx int64
+	switch op {
+	case 'q', 'h':
+		v, err := u.uint(1)
+		if err != nil {
+			return err
+		}
+		idx = int64(v)
+	case 'r', 'j':
+		v, err := u.uint(4)
+		if err != nil {
+			return err
+		}
+		idx = int64(v)
+	case 'p', 'g':
+		s, err := u.line()
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Sscan(s, &idx); err != nil {
+			return fmt.Errorf("pickle memo index %q at byte %d", s, at)
+		}
+	case 0x94:
+		idx = int64(len(u.memo))
+	}
+	if op == 'h' || op == 'j' || op == 'g' {
+		v, ok := u.memo[idx]
+		if !ok {
+			return fmt.Errorf("pickle memo %d read before written at byte %d", idx, at)
+		}
+		u.push(v)
+		return nil
+	}
+	v, err := u.top()
+	if err != nil {
+		return err
+	}
+	u.memo[idx] = v
+	return nil
+}
+
+// decodeLong decodes a little-endian two's complement integer.
+func decodeLong(b []byte) any {
+	if len(b) <= 8 {
+		var v int64
+		for i := len(b) - 1; i >= 0; i-- {
+			v = v<<8 | int64(b[i])
+		}
+		if len(b) > 0 && len(b) < 8 && b[len(b)-1]&0x80 != 0 {
+			v -= 1 << (8 * len(b))
+		}
+		return v
+	}
+	be := make([]byte, len(b))
+	for i := range b {
+		be[len(b)-1-i] = b[i]
+	}
+	v := new(big.Int).SetBytes(be)
+	if b[len(b)-1]&0x80 != 0 {
+		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	return v
+}
+
+func readZipEntry(f *zip.File) ([]byte, error) {
+	if f.UncompressedSize64 > 1<<28 {
+		return nil, fmt.Errorf("%s is implausibly large (%d bytes)", f.Name, f.UncompressedSize64)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
