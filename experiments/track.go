@@ -34,11 +34,10 @@ func OpenLab(weightsPath, dbPath string) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := vgg.Load(path)
+	w, err := vgg.LoadFeatures(path) // style transfer needs only the convolutions
 	if err != nil {
 		return nil, err
 	}
-	w.FC = nil // style transfer needs only the convolutions
 	m, err := vgg.New(w)
 	if err != nil {
 		return nil, err

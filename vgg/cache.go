@@ -145,7 +145,11 @@ func writeCache(f *os.File, js []byte, arrays [][]float32) error {
 }
 
 // LoadCache reads a file SaveCache wrote, checking its checksum and shapes.
-func LoadCache(path string) (*Weights, error) {
+func LoadCache(path string) (*Weights, error) { return loadCache(path, true) }
+
+// loadCache reads a cache file; without classifier, the fc layers are
+// checksummed but not kept.
+func loadCache(path string, classifier bool) (*Weights, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("vgg: opening weights cache: %w", err)
@@ -183,7 +187,7 @@ func LoadCache(path string) (*Weights, error) {
 	if _, err := r.Discard(int(pad)); err != nil {
 		return nil, fmt.Errorf("vgg: %s: %w", path, err)
 	}
-	w, arrays, err := cacheWeights(meta)
+	w, arrays, err := cacheWeights(meta, classifier)
 	if err != nil {
 		return nil, fmt.Errorf("vgg: %s: %w (delete the file)", path, err)
 	}
@@ -192,6 +196,17 @@ func LoadCache(path string) (*Weights, error) {
 	for _, a := range arrays {
 		if err := readFloat32s(tr, a); err != nil {
 			return nil, fmt.Errorf("vgg: %s: reading cache payload: %w", path, err)
+		}
+	}
+	if !classifier { // checksum the classifier's bytes without keeping them
+		var fc int64
+		for _, l := range meta.Layers {
+			if l.Kind == "fc" {
+				fc += 4 * (int64(l.In)*int64(l.Out) + int64(l.Out))
+			}
+		}
+		if n, err := io.CopyN(crc, r, fc); err != nil || n != fc {
+			return nil, fmt.Errorf("vgg: %s: truncated cache file: delete it", path)
 		}
 	}
 	if got := crc.Sum32(); got != wantCRC {
@@ -204,7 +219,7 @@ func LoadCache(path string) (*Weights, error) {
 }
 
 // cacheWeights allocates the layers meta describes and lists their arrays in file order.
-func cacheWeights(meta cacheMeta) (*Weights, [][]float32, error) {
+func cacheWeights(meta cacheMeta, classifier bool) (*Weights, [][]float32, error) {
 	w := &Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess}
 	var arrays [][]float32
 	var total int64
@@ -225,6 +240,9 @@ func cacheWeights(meta cacheMeta) (*Weights, [][]float32, error) {
 			w.Conv = append(w.Conv, c)
 			arrays = append(arrays, c.Kernel, c.Bias)
 		case "fc":
+			if !classifier {
+				continue
+			}
 			f := DenseParams{Name: l.Name, In: l.In, Out: l.Out, Weight: make([]float32, size), Bias: make([]float32, l.Out)}
 			w.FC = append(w.FC, f)
 			arrays = append(arrays, f.Weight, f.Bias)

@@ -30,13 +30,19 @@ const supportedFormats = "supported: a TensorFlow.js layers model (directory wit
 // canonical form. Everything but a cache file is converted once and kept in
 // CacheDir under the source's sha256, so loading the same source again only
 // hashes it and reads the cache. A cache that cannot be written is skipped.
-func Load(path string) (*Weights, error) {
+func Load(path string) (*Weights, error) { return load(path, true) }
+
+// LoadFeatures is Load without the classifier (fc6-fc8): the convolutions
+// that style transfer uses, in a fifth of the memory once cached.
+func LoadFeatures(path string) (*Weights, error) { return load(path, false) }
+
+func load(path string, classifier bool) (*Weights, error) {
 	format, root, err := DetectFormat(path)
 	if err != nil {
 		return nil, err
 	}
 	if format == FormatCache {
-		return LoadCache(root)
+		return loadCache(root, classifier)
 	}
 	sum, err := sourceSHA256(format, root)
 	if err != nil {
@@ -44,7 +50,7 @@ func Load(path string) (*Weights, error) {
 	}
 	cp, cerr := cachePath(sum)
 	if cerr == nil {
-		if w, err := LoadCache(cp); err == nil && w.SHA256 == sum {
+		if w, err := loadCache(cp, classifier); err == nil && w.SHA256 == sum {
 			w.Source = path
 			return w, nil
 		}
@@ -64,6 +70,9 @@ func Load(path string) (*Weights, error) {
 	w.Source, w.SHA256 = path, sum
 	if cerr == nil {
 		_ = SaveCache(w, cp) // best effort: a read-only cache only costs speed
+	}
+	if !classifier {
+		w.FC = nil
 	}
 	return w, nil
 }

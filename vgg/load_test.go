@@ -3,6 +3,7 @@ package vgg
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,6 +110,31 @@ func TestDetectFormat(t *testing.T) {
 	for _, f := range []string{"TensorFlow.js", "PyTorch", "Caffe", "cache"} {
 		if !strings.Contains(err.Error(), f) {
 			t.Errorf("unknown-format error does not list %s: %v", f, err)
+		}
+	}
+}
+
+// TestLoadFeaturesSkipsClassifier: the cached weights load without fc6-fc8,
+// with the same convolutions, and the cache's checksum still covers the file.
+func TestLoadFeaturesSkipsClassifier(t *testing.T) {
+	t.Setenv("STYLELAB_CACHE", t.TempDir())
+	dir := testenv.WeightsDir(t)
+	full, err := Load(dir) // converts and caches
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pass := range []string{"from the cache", "again"} {
+		w, err := LoadFeatures(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.FC) != 0 || len(w.Conv) != 16 || w.SHA256 != full.SHA256 {
+			t.Fatalf("%s: %d fc layers, %d conv layers, sha256 %s", pass, len(w.FC), len(w.Conv), w.SHA256)
+		}
+		for i := range w.Conv {
+			if !slices.Equal(w.Conv[i].Kernel, full.Conv[i].Kernel) || !slices.Equal(w.Conv[i].Bias, full.Conv[i].Bias) {
+				t.Fatalf("%s: %s differs from the full load", pass, w.Conv[i].Name)
+			}
 		}
 	}
 }

@@ -90,11 +90,10 @@ func benchOne(ctx context.Context, weights string, size, n int) (benchLine, erro
 		return benchLine{}, err
 	}
 	start := time.Now()
-	w, err := vgg.Load(path)
+	w, err := vgg.LoadFeatures(path)
 	if err != nil {
 		return benchLine{}, err
 	}
-	w.FC = nil
 	m, err := vgg.New(w)
 	if err != nil {
 		return benchLine{}, err
