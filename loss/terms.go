@@ -2,6 +2,7 @@ package loss
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/stylelab/stylelab/internal/blas"
 	"github.com/stylelab/stylelab/ops"
@@ -54,7 +55,7 @@ func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
 	diff := make([]float32, c*c) // G - A of the last forward pass
 	return scalarLoss("style_"+name, f,
 		func(x []float32) float64 {
-			blas.Sgemm(false, true, c, c, m, float32(gs), x, m, x, m, 0, diff, c)
+			blas.SgemmRows(runtime.GOMAXPROCS(0), false, true, c, c, m, float32(gs), x, m, x, m, 0, diff, c)
 			var sum float64
 			for i := range diff {
 				diff[i] -= a[i]
@@ -64,7 +65,7 @@ func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
 		},
 		func(dx, x []float32, g float32) {
 			// dE/dF = 4 * style * gram * (G - A) F, as G - A is symmetric.
-			blas.Sgemm(false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
+			blas.SgemmRows(runtime.GOMAXPROCS(0), false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
 		})
 }
 

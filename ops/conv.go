@@ -66,68 +66,70 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 	return fwd.Apply(x)
 }
 
-// tileRows is how many image rows of im2col columns fit the workspace budget.
+// tileRows is how many image rows of im2col columns fit a worker's buffer.
 func tileRows(cin, h, w int) int {
 	rows := colBudget / (cin * 9 * w)
 	return max(1, min(rows, h))
 }
 
-// convForward computes out = relu(K * x + b) by tiles of image rows.
+// convForward computes out = relu(K * x + b). Each worker takes a band of
+// image rows and runs im2col, sgemm, bias and ReLU on it, tile by tile.
 func (ws *Workspace) convForward(c Conv, x, out []float32, h, w int) {
 	hw, k := h*w, c.Cin*9
 	rows := tileRows(c.Cin, h, w)
-	for y0 := 0; y0 < h; y0 += rows {
-		y1 := min(h, y0+rows)
-		n := (y1 - y0) * w
-		col := ws.cols(k * n)
-		ws.parallel(c.Cin, func(lo, hi int) { im2col(x, col, lo, hi, h, w, y0, y1) })
-		blas.Sgemm(false, false, c.Cout, n, k, 1, c.Kernel, k, col, n, 0, out[y0*w:], hw)
-	}
-	ws.parallel(c.Cout, func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			b, plane := c.Bias[o], out[o*hw:(o+1)*hw]
-			for i, v := range plane {
-				if v += b; v > 0 {
-					plane[i] = v
-				} else {
-					plane[i] = 0
+	ws.parallel(h, func(wk, lo, hi int) {
+		for y0 := lo; y0 < hi; y0 += rows {
+			y1 := min(hi, y0+rows)
+			n := (y1 - y0) * w
+			col := ws.col(wk, k*n)
+			im2col(x, col, 0, c.Cin, h, w, y0, y1)
+			blas.Sgemm(false, false, c.Cout, n, k, 1, c.Kernel, k, col, n, 0, out[y0*w:], hw)
+			for o := 0; o < c.Cout; o++ {
+				b, band := c.Bias[o], out[o*hw+y0*w:o*hw+y1*w]
+				for i, v := range band {
+					band[i] = max(v+b, 0)
 				}
 			}
 		}
 	})
 }
 
-// convBackward computes dx from the rectified output y and its gradient dy.
-// dy is masked in place by the ReLU's derivative.
+// convBackward computes dx from the rectified output y and its gradient dy,
+// which it masks in place by the ReLU's derivative. Each worker takes a
+// range of input channels: its rows of K^T dy and their col2im touch only
+// its own planes of dx.
 func (ws *Workspace) convBackward(c Conv, y, dy, dx []float32, h, w int) {
 	hw, k := h*w, c.Cin*9
-	ws.parallel(c.Cout, func(lo, hi int) {
+	ws.parallel(c.Cout, func(_, lo, hi int) {
 		for i := lo * hw; i < hi*hw; i++ {
 			if y[i] <= 0 {
 				dy[i] = 0
 			}
 		}
 	})
-	clear(dx)
 	rows := tileRows(c.Cin, h, w)
-	for y0 := 0; y0 < h; y0 += rows {
-		y1 := min(h, y0+rows)
-		n := (y1 - y0) * w
-		col := ws.cols(k * n)
-		blas.Sgemm(true, false, k, n, c.Cout, 1, c.Kernel, k, dy[y0*w:], hw, 0, col, n)
-		ws.parallel(c.Cin, func(lo, hi int) { col2im(col, dx, lo, hi, h, w, y0, y1) })
-	}
+	ws.parallel(c.Cin, func(wk, lo, hi int) {
+		clear(dx[lo*hw : hi*hw])
+		m := (hi - lo) * 9
+		for y0 := 0; y0 < h; y0 += rows {
+			y1 := min(h, y0+rows)
+			n := (y1 - y0) * w
+			col := ws.col(wk, m*n)
+			blas.Sgemm(true, false, m, n, c.Cout, 1, c.Kernel[lo*9:], k, dy[y0*w:], hw, 0, col, n)
+			col2im(col, dx, lo, hi, h, w, y0, y1)
+		}
+	})
 }
 
 // im2col fills the columns of output rows [y0,y1) for input channels [lo,hi):
-// row (ch*9 + kh*3 + kw) holds x[ch][y+kh-1][x+kw-1], zero outside the image.
+// row ((ch-lo)*9 + kh*3 + kw) holds x[ch][y+kh-1][x+kw-1], zero outside the image.
 func im2col(x, col []float32, lo, hi, h, w, y0, y1 int) {
 	n := (y1 - y0) * w
 	for ch := lo; ch < hi; ch++ {
 		plane := x[ch*h*w : (ch+1)*h*w]
 		for kh := 0; kh < 3; kh++ {
 			for kw := 0; kw < 3; kw++ {
-				row := col[(ch*9+kh*3+kw)*n:][:n]
+				row := col[((ch-lo)*9+kh*3+kw)*n:][:n]
 				for y := y0; y < y1; y++ {
 					dst := row[(y-y0)*w:][:w]
 					iy := y + kh - 1
@@ -152,14 +154,15 @@ func im2col(x, col []float32, lo, hi, h, w, y0, y1 int) {
 	}
 }
 
-// col2im adds the column gradients of output rows [y0,y1) into dx for input channels [lo,hi).
+// col2im adds the column gradients of output rows [y0,y1) into dx for input
+// channels [lo,hi), whose rows start at ((ch-lo)*9) in col.
 func col2im(col, dx []float32, lo, hi, h, w, y0, y1 int) {
 	n := (y1 - y0) * w
 	for ch := lo; ch < hi; ch++ {
 		plane := dx[ch*h*w : (ch+1)*h*w]
 		for kh := 0; kh < 3; kh++ {
 			for kw := 0; kw < 3; kw++ {
-				row := col[(ch*9+kh*3+kw)*n:][:n]
+				row := col[((ch-lo)*9+kh*3+kw)*n:][:n]
 				for y := y0; y < y1; y++ {
 					iy := y + kh - 1
 					if iy < 0 || iy >= h {

@@ -59,7 +59,7 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 			if kind == MaxPool && len(argmax) != len(out) {
 				argmax = make([]int32, len(out))
 			}
-			ws.parallel(c, func(lo, hi int) { pool(kind, x, out, argmax, lo, hi, is[1], is[2], h, w) })
+			ws.parallel(c, func(_, lo, hi int) { pool(kind, x, out, argmax, lo, hi, is[1], is[2], h, w) })
 			return 0, nil
 		},
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
@@ -73,7 +73,7 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 					}
 					c, ih, iw := s[0], s[1], s[2]
 					clear(dx)
-					ws.parallel(c, func(lo, hi int) { unpool(kind, dy, dx, argmax, lo, hi, ih, iw, ih/2, iw/2) })
+					ws.parallel(c, func(_, lo, hi int) { unpool(kind, dy, dx, argmax, lo, hi, ih, iw, ih/2, iw/2) })
 					return 0, nil
 				},
 			})

@@ -41,3 +41,30 @@ func Sgemv(transA bool, m, n int, alpha float32, a []float32, lda int, x []float
 
 // Threads is the number of threads OpenBLAS uses.
 func Threads() int { return int(C.openblas_get_num_threads()) }
+
+// SetThreads sets how many threads OpenBLAS uses for each call.
+func SetThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+
+// SgemmRows is Sgemm with the m rows of C split among workers goroutines,
+// each calling single-threaded OpenBLAS on its band.
+func SgemmRows(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	workers = max(1, min(workers, m))
+	done := make(chan struct{}, workers)
+	for w := 0; w < workers; w++ {
+		lo, hi := m*w/workers, m*(w+1)/workers
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if hi == lo {
+				return
+			}
+			aOff := lo * lda // row lo of op(A): a row of A, or a column when transposed
+			if transA {
+				aOff = lo
+			}
+			Sgemm(transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+}
