@@ -1,0 +1,163 @@
+package ops
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// run builds f(x) for a (c,h,w) input, backpropagates the sum of
+// dyWeights*output, and returns the output and dx.
+func run(t *testing.T, x []float32, c, h, w int, dyWeights []float32, f func(x *G.Node) (*G.Node, error)) (out, dx []float32) {
+	t.Helper()
+	g := G.NewGraph()
+	xn := G.NewTensor(g, tensor.Float32, 3, G.WithShape(c, h, w), G.WithName("x"))
+	y, err := f(xn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cost = sum(dyWeights * y), as a custom scalar op whose gradient is dyWeights.
+	cost := NewOp(Spec{Name: "dot", In: []bool{true}, Scalar: true,
+		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+			v, _ := Floats(in[0])
+			var s float64
+			for i := range v {
+				s += float64(v[i] * dyWeights[i])
+			}
+			return float32(s), nil
+		},
+		Grad: func(in G.Nodes, _, _ *G.Node) (G.Nodes, error) {
+			back := NewOp(Spec{Name: "dot_grad", In: []bool{true}, Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
+				Do: func(dy []float32, _ tensor.Shape, _ []G.Value) (float32, error) { copy(dy, dyWeights); return 0, nil }})
+			n, err := back.Apply(in[0])
+			return G.Nodes{n}, err
+		}})
+	c2, err := cost.Apply(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(c2, xn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	G.Let(xn, tensor.New(tensor.WithShape(c, h, w), tensor.WithBacking(append([]float32(nil), x...))))
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	yv, _ := Floats(y.Value())
+	dv, _ := Floats(grads[0].Value())
+	return append([]float32(nil), yv...), append([]float32(nil), dv...)
+}
+
+func randoms(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v
+}
+
+// TestConvAgainstDirect checks ConvReLU and its input gradient against a
+// direct float64 convolution, on an image large enough to be split into
+// several im2col tiles and across workers.
+func TestConvAgainstDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const cin, cout, h, w = 64, 24, 41, 200 // tileRows = 9 rows: five tiles
+	c := Conv{Name: "c", Cin: cin, Cout: cout, Kernel: randoms(rng, cout*cin*9), Bias: randoms(rng, cout)}
+	x, dyw := randoms(rng, cin*h*w), randoms(rng, cout*h*w)
+	ws := NewWorkspace()
+	out, dx := run(t, x, cin, h, w, dyw, func(n *G.Node) (*G.Node, error) { return ConvReLU(ws, c, n) })
+	at := func(v []float32, ch, y, xx int) float64 {
+		if y < 0 || y >= h || xx < 0 || xx >= w {
+			return 0
+		}
+		return float64(v[(ch*h+y)*w+xx])
+	}
+	wantDx := make([]float64, len(x))
+	var worst, worstDx float64
+	for o := 0; o < cout; o++ {
+		for y := 0; y < h; y++ {
+			for xx := 0; xx < w; xx++ {
+				sum := float64(c.Bias[o])
+				for i := 0; i < cin; i++ {
+					for k := 0; k < 9; k++ {
+						sum += float64(c.Kernel[(o*cin+i)*9+k]) * at(x, i, y+k/3-1, xx+k%3-1)
+					}
+				}
+				want := math.Max(sum, 0)
+				worst = math.Max(worst, math.Abs(want-float64(out[(o*h+y)*w+xx])))
+				if sum <= 0 {
+					continue
+				}
+				g := float64(dyw[(o*h+y)*w+xx])
+				for i := 0; i < cin; i++ {
+					for k := 0; k < 9; k++ {
+						iy, ix := y+k/3-1, xx+k%3-1
+						if iy >= 0 && iy < h && ix >= 0 && ix < w {
+							wantDx[(i*h+iy)*w+ix] += g * float64(c.Kernel[(o*cin+i)*9+k])
+						}
+					}
+				}
+			}
+		}
+	}
+	for i := range wantDx {
+		worstDx = math.Max(worstDx, math.Abs(wantDx[i]-float64(dx[i])))
+	}
+	if worst > 1e-3 || worstDx > 1e-3 {
+		t.Errorf("largest error: output %g, input gradient %g", worst, worstDx)
+	}
+}
+
+// TestPoolingAgainstDirect checks both poolings and their gradients on odd sizes.
+func TestPoolingAgainstDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const c, h, w = 3, 7, 9
+	x, dyw := randoms(rng, c*h*w), randoms(rng, c*(h/2)*(w/2))
+	for _, kind := range []Pooling{MaxPool, AvgPool} {
+		t.Run(kind.String(), func(t *testing.T) {
+			out, dx := run(t, x, c, h, w, dyw, func(n *G.Node) (*G.Node, error) { return Pool2x2(NewWorkspace(), "p", kind, n) })
+			wantDx := make([]float32, len(x))
+			for ch := 0; ch < c; ch++ {
+				for y := 0; y < h/2; y++ {
+					for xx := 0; xx < w/2; xx++ {
+						idx := []int{(ch*h+2*y)*w + 2*xx, (ch*h+2*y)*w + 2*xx + 1, (ch*h+2*y+1)*w + 2*xx, (ch*h+2*y+1)*w + 2*xx + 1}
+						o := (ch*(h/2)+y)*(w/2) + xx
+						var want float32
+						if kind == MaxPool {
+							best := idx[0]
+							for _, i := range idx {
+								if x[i] > x[best] {
+									best = i
+								}
+							}
+							want = x[best]
+							wantDx[best] += dyw[o]
+						} else {
+							for _, i := range idx {
+								want += x[i] / 4
+								wantDx[i] += dyw[o] / 4
+							}
+						}
+						if math.Abs(float64(want-out[o])) > 1e-6 {
+							t.Fatalf("output %d = %g, want %g", o, out[o], want)
+						}
+					}
+				}
+			}
+			for i := range wantDx {
+				if math.Abs(float64(wantDx[i]-dx[i])) > 1e-6 {
+					t.Fatalf("gradient %d = %g, want %g (the odd last row and column get none)", i, dx[i], wantDx[i])
+				}
+			}
+		})
+	}
+	if _, err := ParsePooling("median"); err == nil {
+		t.Error("unknown pooling accepted")
+	}
+}
