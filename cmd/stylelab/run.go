@@ -144,7 +144,7 @@ func (f *runFlags) apply(cfg *experiments.Config) error {
 // demoDefaults are the settings of the embedded demo: small enough to
 // finish in about a minute on two cores, started from the content photo.
 func demoDefaults(cfg *experiments.Config) {
-	cfg.Size, cfg.Iterations, cfg.Init, cfg.Experiment = 256, 50, "content", "demo"
+	cfg.Size, cfg.Iterations, cfg.Init, cfg.Experiment = 320, 60, "content", "demo"
 	cfg.ReportEvery = 1
 }
 
