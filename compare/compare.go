@@ -58,8 +58,11 @@ func Query(ctx context.Context, s *store.Store, query string) (*Comparison, erro
 	return Runs(ctx, s, ids...)
 }
 
-// param returns a run's parameter value ("" when absent).
+// param returns a run's parameter value ("" when absent); "name" is the run's name.
 func param(r *store.RunRecord, key string) string {
+	if key == "name" {
+		return r.Name
+	}
 	v, _ := r.Param(key)
 	return v
 }
@@ -90,10 +93,10 @@ func (c *Comparison) axisValues(key string) []string {
 }
 
 // Grid lays the runs' final images out with rows by the parameter rowKey and
-// columns by colKey (either may be empty for a single row or column). Where
-// several runs share a cell the latest is shown.
+// columns by colKey (either may be empty for a single row or column; "name"
+// is the run's name). Where several runs share a cell the latest is shown.
 func (c *Comparison) Grid(title, rowKey, colKey string, cellSize int) (*image.RGBA, error) {
-	keys := map[string]bool{}
+	keys := map[string]bool{"name": true}
 	for i := range c.Runs {
 		for _, p := range c.Runs[i].Params {
 			keys[p.Key] = true
