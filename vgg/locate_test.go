@@ -1,0 +1,51 @@
+package vgg
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stylelab/stylelab/internal/testenv"
+)
+
+func TestLocate(t *testing.T) {
+	cache, models := t.TempDir(), t.TempDir()
+	t.Setenv("STYLELAB_CACHE", cache)
+	t.Setenv("STYLELAB_MODELS", models)
+	t.Setenv(WeightsEnv, "")
+	if _, err := Locate(""); err == nil || !strings.Contains(err.Error(), "stylelab weights fetch") {
+		t.Fatalf("nothing anywhere: %v, want an error saying how to get weights", err)
+	}
+	// A fetched model in its default directory is found.
+	tfjs, err := FindRemoteModel("vgg19-imagenet-tfjs-uint8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetched := filepath.Join(models, tfjs.Name)
+	if err := os.MkdirAll(fetched, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tfjs.Files {
+		if err := os.Symlink(filepath.Join(testenv.WeightsDir(t), f.Name), filepath.Join(fetched, f.Name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := Locate(""); err != nil || got != fetched {
+		t.Errorf("with a fetched model: %q, %v; want %s", got, err, fetched)
+	}
+	// Once loaded, the cache is used.
+	if _, err := Load(fetched); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Locate(""); err != nil || filepath.Dir(got) != cache {
+		t.Errorf("with a cache: %q, %v; want a file in %s", got, err, cache)
+	}
+	t.Setenv(WeightsEnv, "/some/weights")
+	if got, _ := Locate(""); got != "/some/weights" {
+		t.Errorf("with %s set: %q", WeightsEnv, got)
+	}
+	if got, _ := Locate("flag.pth"); got != "flag.pth" {
+		t.Errorf("with a path: %q", got)
+	}
+}
