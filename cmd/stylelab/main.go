@@ -20,6 +20,9 @@ Usage:
   stylelab weights list|fetch|verify|info
   stylelab runs ls|show|compare|grid|plot|strip|tag|untag|note|rm|gc|export
   stylelab sweep [flags]           run a grid of settings as one experiment
+  stylelab kernel install [-user|-prefix DIR] [-name N]
+                                   install the Jupyter kernel "Go (Stylelab)"
+  stylelab kernel -f FILE          serve a Jupyter connection file (Jupyter runs this)
   stylelab version
 
 Run 'stylelab COMMAND -h' for a command's flags.
@@ -57,6 +60,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return weightsCommand(ctx, rest, stdout, stderr)
 	case "sweep":
 		return sweepCommand(ctx, rest, stdout, stderr)
+	case "kernel":
+		return kernelCommand(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "stylelab", version())
 		return nil

@@ -1,0 +1,192 @@
+package display
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html"
+	"image"
+	"image/png"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+
+	"github.com/stylelab/stylelab/plots"
+)
+
+// Bundle is one value's representations by MIME type ("text/plain",
+// "text/html", "image/png" as base64 text, ...), as Jupyter shows them.
+type Bundle struct {
+	Data     map[string]any
+	Metadata map[string]any
+}
+
+// Renderer is implemented by values that choose their own representation.
+type Renderer interface {
+	Bundle() Bundle
+}
+
+// The constructors below build bundles of one kind. They are functions,
+// not string types, because gomacro mistranslates the conversion of an
+// untyped constant to a compiled named string type (display.HTML("x")
+// would panic): a function call has no such trouble.
+
+// htmler and texter are values that write themselves as HTML and text,
+// such as compare.Comparison.
+type htmler interface{ HTML() string }
+type texter interface{ Text() string }
+
+// HTML shows HTML text.
+func HTML(s string) Bundle { return bundle("text/html", s, "text/plain", "HTML") }
+
+// Markdown shows Markdown text, rendered.
+func Markdown(s string) Bundle { return bundle("text/markdown", s, "text/plain", s) }
+
+// SVG shows an SVG document.
+func SVG(s string) Bundle { return bundle("image/svg+xml", s, "text/plain", "SVG image") }
+
+// PNG shows an encoded PNG image.
+func PNG(data []byte) Bundle {
+	return bundle("image/png", base64.StdEncoding.EncodeToString(data), "text/plain", "PNG image")
+}
+
+// JPEG shows an encoded JPEG image.
+func JPEG(data []byte) Bundle {
+	return bundle("image/jpeg", base64.StdEncoding.EncodeToString(data), "text/plain", "JPEG image")
+}
+
+// Text shows plain text as it is (a string result shows quoted).
+func Text(s string) Bundle { return bundle("text/plain", s) }
+
+// maxText bounds the plain-text form of a value.
+const maxText = 20000
+
+// maxSide bounds the images shown as pictures.
+const maxSide = 1 << 14
+
+// Render returns the representations of v: a Renderer's own bundle; HTML
+// for values with an HTML() string method (and their Text() as text);
+// images as PNG; gonum plots as PNG; Stylelab's results, runs and configs
+// as HTML; anything else as text (see Format). It reports false for values
+// that show nothing (nil).
+func Render(v any) (Bundle, bool) {
+	if v == nil {
+		return Bundle{}, false
+	}
+	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface ||
+		rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice || rv.Kind() == reflect.Func) && rv.IsNil() {
+		return Bundle{}, false
+	}
+	switch v := v.(type) {
+	case Renderer:
+		return v.Bundle(), true
+	case htmler:
+		plain := fmt.Sprintf("%T", v)
+		if t, ok := v.(texter); ok {
+			plain = t.Text()
+		}
+		return bundle("text/html", v.HTML(), "text/plain", plain), true
+	case Bundle:
+		return v, true
+	case *Bundle:
+		return *v, true
+	case image.Rectangle: // an image.Image by its methods, but a rectangle
+		return bundle("text/plain", v.String()), true
+	case image.Image:
+		if r := v.Bounds(); r.Dx() > maxSide || r.Dy() > maxSide || r.Empty() {
+			return bundle("text/plain", fmt.Sprintf("%T %v", v, r)), true // image.Uniform is infinite
+		}
+		return imageBundle(v), true
+	case *plot.Plot:
+		b, err := plots.PlotPNG(v, 6, 4)
+		if err != nil {
+			return bundle("text/plain", "plot: "+err.Error()), true
+		}
+		return bundle("image/png", base64.StdEncoding.EncodeToString(b), "text/plain", "plot "+strconv.Quote(v.Title.Text)), true
+	}
+	if b, ok := renderStylelab(v); ok {
+		return b, true
+	}
+	return bundle("text/plain", Format(v)), true
+}
+
+// Format is the plain-text form of a value: strings quoted, errors by
+// message, Stringers by String, structs with their field names (%+v),
+// everything else as fmt's %v; cut at 20000 characters.
+func Format(v any) string {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		s = "<nil>"
+	case string:
+		s = strconv.Quote(v)
+	case error:
+		s = v.Error()
+	case fmt.Stringer:
+		s = v.String()
+	default:
+		t := reflect.TypeOf(v)
+		if t.Kind() == reflect.Struct || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+			s = fmt.Sprintf("%+v", v)
+		} else {
+			s = fmt.Sprintf("%v", v)
+		}
+	}
+	if len(s) > maxText {
+		s = s[:maxText] + "…"
+	}
+	return s
+}
+
+func bundle(kv ...string) Bundle {
+	b := Bundle{Data: map[string]any{}, Metadata: map[string]any{}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		b.Data[kv[i]] = kv[i+1]
+	}
+	return b
+}
+
+func imageBundle(img image.Image) Bundle {
+	data, err := encodePNG(img)
+	if err != nil {
+		return bundle("text/plain", "image: "+err.Error())
+	}
+	r := img.Bounds()
+	b := bundle("image/png", base64.StdEncoding.EncodeToString(data),
+		"text/plain", fmt.Sprintf("%T %d×%d", img, r.Dx(), r.Dy()))
+	b.Metadata["image/png"] = map[string]any{"width": r.Dx(), "height": r.Dy()}
+	return b
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("display: encoding PNG: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// imgTag is an <img> element showing PNG data inline.
+func imgTag(data []byte, alt string, maxWidth int) string {
+	return fmt.Sprintf(`<img alt="%s" style="max-width:%dpx;height:auto;image-rendering:auto" src="data:image/png;base64,%s">`,
+		html.EscapeString(alt), maxWidth, base64.StdEncoding.EncodeToString(data))
+}
+
+// imageTag is imgTag for an image, or a note saying why it cannot be shown.
+func imageTag(img image.Image, alt string, maxWidth int) string {
+	if img == nil {
+		return `<div style="color:#888">(no image)</div>`
+	}
+	data, err := encodePNG(img)
+	if err != nil {
+		return "<div>" + html.EscapeString(err.Error()) + "</div>"
+	}
+	return imgTag(data, alt, maxWidth)
+}
+
+func htmlBundle(htmlText, plain string) Bundle {
+	return bundle("text/html", htmlText, "text/plain", strings.TrimRight(plain, "\n"))
+}

@@ -1,0 +1,114 @@
+package display
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"github.com/stylelab/stylelab/experiments"
+)
+
+// Transfer runs cfg on lab with the cell's context, showing a live progress
+// bar (every cfg.ReportEvery iterations, at most a few times a second) and a
+// preview of the image (every cfg.SnapshotEvery iterations; when that is 0,
+// about ten times in the run; the store keeps each preview as a snapshot),
+// both updated in place. Interrupting the cell stops the run at its next
+// iteration; the store logs it INTERRUPTED and the result so far is
+// returned with the error. The result renders as HTML.
+func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config) (*experiments.Result, error) {
+	if lab == nil {
+		return nil, errors.New("display: Transfer needs a lab (experiments.OpenLab)")
+	}
+	if cfg.SnapshotEvery == 0 {
+		cfg.SnapshotEvery = previewEvery(cfg)
+	}
+	bar, err := New(ctx, progress{status: "starting"})
+	if err != nil {
+		return nil, err
+	}
+	var preview *Handle
+	var last experiments.Step
+	var shown time.Time
+	hooks := experiments.Hooks{
+		Step: func(s experiments.Step) {
+			last = s
+			if s.Iteration == s.Planned || time.Since(shown) >= 200*time.Millisecond {
+				shown = time.Now()
+				_ = bar.Update(progress{step: s, status: "running"})
+			}
+		},
+		Snapshot: func(s experiments.Snapshot) {
+			if preview == nil {
+				preview, _ = New(ctx, s.Image)
+				return
+			}
+			_ = preview.Update(s.Image)
+		},
+	}
+	res, err := lab.Run(ctx, cfg, hooks)
+	status := "finished"
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		status = "interrupted"
+	case err != nil:
+		status = "failed: " + err.Error()
+	}
+	final := progress{step: last, status: status}
+	if res != nil {
+		final.runID = res.RunID
+		if preview != nil && res.Image != nil {
+			_ = preview.Update(res.Image)
+		}
+	}
+	_ = bar.Update(final)
+	return res, err
+}
+
+// previewEvery gives about ten previews in a run.
+func previewEvery(cfg experiments.Config) int {
+	n := cfg.Iterations
+	if n <= 0 {
+		n = experiments.Defaults().Iterations
+	}
+	n *= max(1, len(cfg.Scales))
+	return max(1, n/10)
+}
+
+// progress is the state of a running transfer, shown as a bar.
+type progress struct {
+	step   experiments.Step
+	status string
+	runID  int64
+}
+
+func (p progress) Bundle() Bundle {
+	s := p.step
+	planned := max(s.Planned, 1)
+	label := fmt.Sprintf("%d/%d", s.Iteration, s.Planned)
+	if s.Planned == 0 {
+		label = "…"
+	}
+	var parts []string
+	if s.Iteration > 0 {
+		parts = append(parts, fmt.Sprintf("loss %.4g (content %.3g, style %.3g)", s.Total, s.Content, s.Style))
+		parts = append(parts, s.Elapsed.Round(100*time.Millisecond).String())
+		if s.Iteration < s.Planned && p.status == "running" {
+			eta := time.Duration(float64(s.Elapsed) / float64(s.Iteration) * float64(s.Planned-s.Iteration))
+			parts = append(parts, "ETA "+eta.Round(time.Second).String())
+		}
+	}
+	if p.runID != 0 {
+		parts = append(parts, fmt.Sprintf("run %d", p.runID))
+	}
+	parts = append(parts, p.status)
+	info := strings.Join(parts, " · ")
+	width := 30
+	filled := width * min(s.Iteration, planned) / planned
+	plain := "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "] " + label + " " + info
+	htm := fmt.Sprintf(`<div style="font-family:monospace"><progress value="%d" max="%d" style="width:24em;vertical-align:middle"></progress> %s · %s</div>`,
+		s.Iteration, planned, html.EscapeString(label), html.EscapeString(info))
+	return htmlBundle(htm, plain)
+}

@@ -1,0 +1,34 @@
+// Package kernel is Stylelab's Jupyter kernel, "Go (Stylelab)": Go cells
+// interpreted by gomacro, with Stylelab's packages, gonum/plot and the
+// display package linked in (see kernel/bindings), spoken to over the
+// Jupyter messaging protocol 5.3 (see kernel/jupyter).
+//
+// Serve runs one kernel for one connection file. The shell channel handles
+// one request at a time; a cell runs on the interpreter's goroutine while
+// the control channel (interrupt, shutdown, kernel info) and the heartbeat
+// stay served. Each cell gets a context, the predeclared variable ctx,
+// that an interrupt (interrupt_request or SIGINT) cancels; the interrupt
+// also stops interpreted code at its next statement. Compiled code that
+// ignores ctx (time.Sleep, a long computation outside Stylelab) runs until
+// it returns: gomacro cannot preempt it. Stylelab's transfers watch ctx
+// and stop at their next iteration, logged INTERRUPTED. After an
+// interrupt the session and all its variables remain.
+//
+// A cell's standard output and error become stream messages; a cell that
+// reads standard input (fmt.Scanln, bufio on os.Stdin) gets a line from
+// the notebook through an input_request. The value of a cell's last
+// expression is its result, rendered by display.Render: images as PNG,
+// runs and comparisons as HTML, plots inline, other values as text. A
+// cell "name?" shows the documentation of name in the pager. fmt and
+// display are imported in every session; other packages linked into the
+// kernel need an import line, and importing one that is not linked fails
+// at once, saying how to link it.
+//
+// Known limits, from gomacro: an untyped string (or bool) constant used
+// as a compiled named type fails or compares wrongly (store.Status("X")
+// panics, and rec.Status == "FINISHED" is false; compare with
+// store.StatusFinished); generic functions and types of linked packages
+// cannot be called; a panic in a goroutine a cell started ends the kernel,
+// as it would end a Go program. Linux only: standard input is watched
+// through /proc.
+package kernel

@@ -1,0 +1,220 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stylelab/stylelab/kernel/display"
+	"github.com/stylelab/stylelab/kernel/jupyter"
+)
+
+type executeRequest struct {
+	Code            string            `json:"code"`
+	Silent          bool              `json:"silent"`
+	StoreHistory    *bool             `json:"store_history"`
+	UserExpressions map[string]string `json:"user_expressions"`
+	AllowStdin      bool              `json:"allow_stdin"`
+	StopOnError     bool              `json:"stop_on_error"`
+}
+
+// execute runs one cell and sends its outputs and reply. It reports
+// whether the cell failed and asked to stop on error.
+func (k *kernel) execute(req *jupyter.Message) (stop bool) {
+	c := executeRequest{StopOnError: true}
+	if err := req.Decode(&c); err != nil {
+		k.log.Print(err)
+	}
+	store := (c.StoreHistory == nil || *c.StoreHistory) && !c.Silent
+	if store {
+		k.count++
+	}
+	k.mu.Lock()
+	k.parent = req
+	k.mu.Unlock()
+	if !c.Silent {
+		k.publish(req, "execute_input", map[string]any{"code": c.Code, "execution_count": k.count})
+	}
+
+	var payload []any
+	var out outcome
+	var result display.Bundle
+	var hasResult bool
+	userExpressions := map[string]any{}
+	if topic, ok := helpTopic(c.Code); ok {
+		var doc string
+		k.in.do(func() { doc, ok = k.in.inspect(topic, len(topic)) })
+		if ok {
+			payload = append(payload, map[string]any{"source": "page", "data": map[string]any{"text/plain": doc}, "start": 0})
+		} else {
+			out.err = &cellError{Name: "NameError", Value: "no documentation for " + topic, Traceback: []string{"NameError: no documentation for " + topic}}
+		}
+	} else {
+		out, result, hasResult, userExpressions = k.run(req, c)
+	}
+
+	if out.err != nil {
+		k.publish(req, "error", map[string]any{"ename": out.err.Name, "evalue": out.err.Value, "traceback": out.err.Traceback})
+	} else if hasResult && !c.Silent {
+		k.publish(req, "execute_result", map[string]any{"execution_count": k.count, "data": result.Data, "metadata": nonNil(result.Metadata)})
+	}
+	if store {
+		entry := historyEntry{line: k.count, input: c.Code}
+		if hasResult {
+			if s, ok := result.Data["text/plain"].(string); ok {
+				entry.output = &s
+			}
+		}
+		k.history.add(entry)
+	}
+	content := map[string]any{"status": "ok", "execution_count": k.count, "payload": nonNilSlice(payload), "user_expressions": userExpressions}
+	if out.err != nil {
+		content = map[string]any{"status": "error", "execution_count": k.count,
+			"ename": out.err.Name, "evalue": out.err.Value, "traceback": out.err.Traceback}
+	}
+	if out.err != nil {
+		k.failedAt = time.Now()
+	}
+	k.reply(jupyter.Shell, req, "execute_reply", content)
+	return out.err != nil && c.StopOnError
+}
+
+// run evaluates a cell on the interpreter with a cancellable context, while
+// watching for reads of standard input.
+func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, result display.Bundle, hasResult bool, userExpressions map[string]any) {
+	ctx, cancel := context.WithCancel(k.ctx)
+	defer cancel()
+	ctx = display.WithPublisher(ctx, cellOutput{k: k, req: req})
+	k.mu.Lock()
+	k.cancel = cancel
+	k.mu.Unlock()
+	defer func() {
+		k.mu.Lock()
+		k.cancel = nil
+		k.mu.Unlock()
+	}()
+
+	done := make(chan struct{})
+	go k.watchStdin(done, req, c.AllowStdin)
+	name := fmt.Sprintf("cell[%d]", k.count)
+	userExpressions = map[string]any{}
+	k.in.do(func() {
+		out = k.in.eval(ctx, name, c.Code)
+		if out.err == nil && len(out.values) > 0 {
+			result, hasResult = renderValues(out.values)
+		}
+		if out.err == nil {
+			for key, expr := range c.UserExpressions {
+				userExpressions[key] = k.in.userExpression(ctx, expr)
+			}
+		}
+	})
+	close(done)
+	k.syncStreams()
+	return out, result, hasResult, userExpressions
+}
+
+// renderValues renders a cell's result: one value richly, several as text.
+func renderValues(values []any) (display.Bundle, bool) {
+	if len(values) == 1 {
+		return display.Render(values[0])
+	}
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = display.Format(v)
+	}
+	return display.Bundle{Data: map[string]any{"text/plain": strings.Join(parts, "\n")}, Metadata: map[string]any{}}, true
+}
+
+// userExpression evaluates one of execute_request's user_expressions.
+func (in *interp) userExpression(ctx context.Context, expr string) map[string]any {
+	o := in.eval(ctx, "user_expression", expr)
+	if o.err != nil {
+		return map[string]any{"status": "error", "ename": o.err.Name, "evalue": o.err.Value, "traceback": o.err.Traceback}
+	}
+	b, ok := renderValues(o.values)
+	if !ok {
+		b = display.Bundle{Data: map[string]any{"text/plain": ""}}
+	}
+	return map[string]any{"status": "ok", "data": b.Data, "metadata": nonNil(b.Metadata)}
+}
+
+// watchStdin asks the notebook for a line whenever the cell blocks reading
+// standard input; where the request does not allow input, the read gets
+// end of file.
+func (k *kernel) watchStdin(done <-chan struct{}, req *jupyter.Message, allow bool) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		if !k.stdin.Waiting() || k.stdin.Pending() > 0 {
+			continue
+		}
+		if !allow {
+			k.renewStdin()
+			continue
+		}
+		k.syncStreams() // the prompt the cell printed comes first
+		m := k.socks.New("input_request", req, map[string]any{"prompt": "", "password": false})
+		m.Identities = req.Identities
+		if err := k.socks.Send(jupyter.Stdin, m); err != nil {
+			k.log.Print(err)
+			k.renewStdin()
+			continue
+		}
+		var reply *jupyter.Message
+		select {
+		case <-done:
+			return
+		case reply = <-k.inputs:
+		}
+		var c struct {
+			Value string `json:"value"`
+		}
+		_ = reply.Decode(&c)
+		if err := k.stdin.Send(c.Value); err != nil {
+			k.log.Print(err)
+		}
+		for k.stdin.Pending() > 0 { // until the cell has read it
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// helpTopic recognises a help cell, "name?" or "?name".
+func helpTopic(code string) (string, bool) {
+	s := strings.TrimSpace(code)
+	switch {
+	case strings.HasSuffix(s, "?"):
+		s = strings.TrimSpace(strings.TrimSuffix(s, "?"))
+	case strings.HasPrefix(s, "?"):
+		s = strings.TrimSpace(strings.TrimPrefix(s, "?"))
+	default:
+		return "", false
+	}
+	if s == "" {
+		return "", false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if !isIdent(part) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+func nonNilSlice(s []any) []any {
+	if s == nil {
+		return []any{}
+	}
+	return s
+}

@@ -1,0 +1,260 @@
+package kernel
+
+import (
+	"context"
+	"image"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stylelab/stylelab/kernel/display"
+)
+
+func TestIsComplete(t *testing.T) {
+	for code, want := range map[string]string{
+		"":                           "complete",
+		"1+1":                        "complete",
+		"x := 6 * 7":                 "complete",
+		"func f() int { return 1 }":  "complete",
+		"import \"fmt\"":             "complete",
+		"func f() int {":             "incomplete",
+		"for i := 0; i < 3; i++ {\n": "incomplete",
+		"x := []int{1,":              "incomplete",
+		"s := `raw":                  "incomplete",
+		"f(1,\n  2":                  "incomplete",
+		"x := := 1":                  "invalid",
+		"func ) {":                   "invalid",
+		"1 +* 2 }":                   "invalid",
+		"if x {\n} else }\nfoo(":     "invalid",
+	} {
+		if got := isComplete(code); got != want {
+			t.Errorf("isComplete(%q) = %s, want %s", code, got, want)
+		}
+	}
+}
+
+func TestHelpTopic(t *testing.T) {
+	for code, want := range map[string]string{"fmt.Println?": "fmt.Println", "?experiments.OpenLab": "experiments.OpenLab",
+		" x ? ": "x", "x?y": "", "a + b?": "", "?": ""} {
+		got, ok := helpTopic(code)
+		if got != want || ok != (want != "") {
+			t.Errorf("helpTopic(%q) = %q, %v; want %q", code, got, ok, want)
+		}
+	}
+}
+
+func TestHistoryQuery(t *testing.T) {
+	var h history
+	for i, in := range []string{"1+1", "6*7", "x := 1", "6*7", "fmt.Println(6*7)"} {
+		h.add(historyEntry{line: i + 1, input: in})
+	}
+	lines := func(es []historyEntry) (out []int) {
+		for _, e := range es {
+			out = append(out, e.line)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		r    historyRequest
+		want []int
+	}{
+		{historyRequest{HistAccessType: "tail", N: 2}, []int{4, 5}},
+		{historyRequest{HistAccessType: "range", Session: historySession, Start: 2, Stop: 4}, []int{2, 3}},
+		{historyRequest{HistAccessType: "range", Session: 7, Start: 1, Stop: 4}, nil},
+		{historyRequest{HistAccessType: "search", Pattern: "6?7"}, []int{2, 4}},
+		{historyRequest{HistAccessType: "search", Pattern: "6?7", Unique: true}, []int{4}},
+		{historyRequest{HistAccessType: "search", Pattern: "*6*7*", N: 2}, []int{4, 5}},
+		{historyRequest{HistAccessType: "search", Pattern: "[!6]*"}, []int{1, 3, 5}},
+	} {
+		if got := lines(h.query(c.r)); !equalInts(got, c.want) {
+			t.Errorf("%+v: lines %v, want %v", c.r, got, c.want)
+		}
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDottedAtAndOffsets(t *testing.T) {
+	code := "x := experiments.Defaults().Size"
+	if got := dottedAt(code, strings.Index(code, "Def")+2); got != "experiments.Defaults" {
+		t.Errorf("dottedAt = %q", got)
+	}
+	if got := runeOffset("é1+1", 2); got != 3 {
+		t.Errorf("runeOffset = %d, want 3", got)
+	}
+	if got := byteOffset("ab\ncd", 2, 2); got != 4 {
+		t.Errorf("byteOffset = %d, want 4", got)
+	}
+}
+
+// TestCaptureSync checks that Sync forwards everything written before it,
+// in order, keeping multi-byte characters whole.
+func TestCaptureSync(t *testing.T) {
+	var mu sync.Mutex
+	var got strings.Builder
+	c, err := newCapture("stdout", func(name, text string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got.WriteString(text)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := strings.Repeat("héllo wörld ✓\n", 5000)
+	for i := 0; i < len(want); i += 7 {
+		c.w.WriteString(want[i:min(i+7, len(want))])
+	}
+	c.Sync()
+	mu.Lock()
+	defer mu.Unlock()
+	if got.String() != want {
+		t.Fatalf("forwarded %d bytes, want %d", got.Len(), len(want))
+	}
+}
+
+func TestHeldBack(t *testing.T) {
+	if n := heldBack([]byte("abc\x00styl")); n != 5 {
+		t.Errorf("partial marker: held back %d", n)
+	}
+	if n := heldBack([]byte("ab\xc3")); n != 1 {
+		t.Errorf("partial rune: held back %d", n)
+	}
+	if n := heldBack([]byte("abé")); n != 0 {
+		t.Errorf("whole text: held back %d", n)
+	}
+}
+
+func newTestInterp(t *testing.T) *interp {
+	t.Helper()
+	in, err := newInterp(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func TestEval(t *testing.T) {
+	in := newTestInterp(t)
+	eval := func(code string) outcome {
+		var o outcome
+		in.do(func() { o = in.eval(context.Background(), "cell", code) })
+		return o
+	}
+	if o := eval("x := 20\nx*2 + 2"); o.err != nil || len(o.values) != 1 || o.values[0] != 42 {
+		t.Errorf("x*2+2: %+v", o)
+	}
+	if o := eval(`fmt.Println("hi")`); o.err != nil || len(o.values) != 0 {
+		t.Errorf("fmt.Println shows a result: %+v", o)
+	}
+	if o := eval("x"); o.err != nil || o.values[0] != 20 {
+		t.Errorf("variables do not persist: %+v", o)
+	}
+	for code, name := range map[string]string{
+		"x := := 1":          "SyntaxError",
+		"undefinedName + 1":  "CompileError",
+		`panic("boom")`:      "panic",
+		`var a []int; a[3]`:  "panic",
+		`import "net/smtp2"`: "ImportError",
+	} {
+		o := eval(code)
+		if o.err == nil || o.err.Name != name {
+			t.Errorf("%q: error %+v, want %s", code, o.err, name)
+		}
+	}
+	if o := eval(`import "github.com/stylelab/stylelab/experiments"` + "\nexperiments.Defaults().Size"); o.err != nil || o.values[0] != 512 {
+		t.Errorf("experiments: %+v", o)
+	}
+	// ctx is the cell's context
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o outcome
+	in.do(func() { o = in.eval(ctx, "cell", "ctx.Err()") })
+	if o.err != nil || len(o.values) != 1 || o.values[0] != context.Canceled {
+		t.Errorf("ctx.Err() = %+v, want context.Canceled", o)
+	}
+}
+
+func TestInterruptInterpretedLoop(t *testing.T) {
+	in := newTestInterp(t)
+	done := make(chan outcome)
+	go in.do(func() { done <- in.eval(context.Background(), "cell", "n := 0\nfor {\n\tn++\n}") })
+	time.Sleep(200 * time.Millisecond)
+	in.interrupt()
+	select {
+	case o := <-done:
+		if o.err == nil || o.err.Name != "Interrupted" {
+			t.Fatalf("outcome %+v, want Interrupted", o)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the loop did not stop")
+	}
+	var o outcome
+	in.do(func() { o = in.eval(context.Background(), "cell", "n > 0") })
+	if o.err != nil || o.values[0] != true {
+		t.Errorf("after the interrupt: %+v", o)
+	}
+}
+
+func TestCompleteAndInspect(t *testing.T) {
+	in := newTestInterp(t)
+	var start int
+	var matches []string
+	in.do(func() { start, matches = in.complete("x := fmt.Sprin") })
+	if start != len("x := fmt.") || strings.Join(matches, ",") != "Sprint,Sprintf,Sprintln" {
+		t.Errorf("complete fmt.Sprin: %d %v", start, matches)
+	}
+	// a linked package not imported yet
+	in.do(func() { start, matches = in.complete("plots.Loss") })
+	if start != len("plots.") || strings.Join(matches, ",") != "LossCurves" {
+		t.Errorf("complete plots.Loss: %d %v", start, matches)
+	}
+	var doc string
+	var ok bool
+	in.do(func() { doc, ok = in.inspect("lab, err := experiments.OpenLab(w, db)", 27) })
+	if !ok || !strings.Contains(doc, "func OpenLab(weightsPath, dbPath string) (*Lab, error)") || !strings.Contains(doc, "loads the weights") {
+		t.Errorf("inspect experiments.OpenLab: %v %q", ok, doc)
+	}
+	in.do(func() {
+		in.eval(context.Background(), "cell", `import "github.com/stylelab/stylelab/experiments"`+"\nvar lab *experiments.Lab\ny := 3")
+		doc, ok = in.inspect("lab.Run", 5)
+	})
+	if !ok || !strings.Contains(doc, "func (l *Lab) Run(") {
+		t.Errorf("inspect lab.Run: %v %q", ok, doc)
+	}
+	in.do(func() { doc, ok = in.inspect("y", 1) })
+	if !ok || !strings.Contains(doc, "var y int = 3") {
+		t.Errorf("inspect y: %v %q", ok, doc)
+	}
+	in.do(func() {
+		in.eval(context.Background(), "cell", "cfg := experiments.Defaults()")
+		doc, ok = in.inspect("cfg.Iterations", 14)
+	})
+	if !ok || !strings.HasPrefix(doc, "cfg.Iterations int = 500") || !strings.Contains(doc, "type Config struct") {
+		t.Errorf("inspect cfg.Iterations: %v %q", ok, doc)
+	}
+}
+
+func TestRenderValues(t *testing.T) {
+	b, ok := renderValues([]any{image.NewRGBA(image.Rect(0, 0, 4, 3))})
+	if !ok || b.Data["image/png"] == nil {
+		t.Errorf("image: %v", b.Data)
+	}
+	b, _ = renderValues([]any{1, "a"})
+	if b.Data["text/plain"] != "1\n\"a\"" {
+		t.Errorf("two values: %v", b.Data)
+	}
+	_ = display.Bundle{}
+}

@@ -1,0 +1,72 @@
+package jupyter
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSignAndDecode(t *testing.T) {
+	s, err := NewSigner("hmac-sha256", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Message{Identities: [][]byte{[]byte("peer")}, Header: NewHeader("execute_request", "sess", "me"),
+		Content: map[string]any{"code": "1+1"}}
+	frames, err := s.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Decode(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct{ Code string }
+	if err := got.Decode(&c); err != nil || c.Code != "1+1" || got.Header.MsgType != "execute_request" ||
+		string(got.Identities[0]) != "peer" || got.Parent != (Header{}) {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	if string(frames[4]) != "{}" {
+		t.Errorf("empty parent header encodes as %s", frames[4])
+	}
+	other, _ := NewSigner("hmac-sha256", "other")
+	if _, err := other.Decode(frames); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("wrong key: %v", err)
+	}
+	frames[5] = []byte(`{"tampered":1}`)
+	if _, err := s.Decode(frames); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("tampered: %v", err)
+	}
+	if _, err := s.Decode([][]byte{[]byte("x")}); err == nil {
+		t.Error("no delimiter: no error")
+	}
+	if _, err := NewSigner("hmac-md5", "k"); err == nil {
+		t.Error("hmac-md5 accepted")
+	}
+}
+
+func TestReadConnectionFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(v any) string {
+		data, _ := json.Marshal(v)
+		p := filepath.Join(dir, "c.json")
+		os.WriteFile(p, data, 0o600)
+		return p
+	}
+	c, err := ReadConnectionFile(write(map[string]any{"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5, "key": "k", "signature_scheme": "hmac-sha256"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IP != "127.0.0.1" || c.Transport != "tcp" || c.Endpoint(c.ShellPort) != "tcp://127.0.0.1:1" {
+		t.Errorf("defaults: %+v", c)
+	}
+	c.IP = "::1"
+	if c.Endpoint(5) != "tcp://[::1]:5" {
+		t.Errorf("IPv6 endpoint %s", c.Endpoint(5))
+	}
+	if _, err := ReadConnectionFile(write(map[string]any{"shell_port": 0})); err == nil {
+		t.Error("missing ports accepted")
+	}
+}

@@ -1,0 +1,117 @@
+// Package notebooks holds the Go notebooks that reproduce the figures of
+// Gatys et al. (CVPR 2016) in the Stylelab kernel; its test executes each of
+// them with real Jupyter.
+package notebooks
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/store"
+)
+
+// notebook is the part of an executed .ipynb the test reads.
+type notebook struct {
+	Cells []struct {
+		CellType string `json:"cell_type"`
+		Metadata struct {
+			Tags []string `json:"tags"`
+		} `json:"metadata"`
+		Outputs []struct {
+			OutputType string         `json:"output_type"`
+			Data       map[string]any `json:"data"`
+			Ename      string         `json:"ename"`
+			Evalue     string         `json:"evalue"`
+		} `json:"outputs"`
+	} `json:"cells"`
+}
+
+// TestNotebooksExecute runs every notebook with `jupyter nbconvert --execute`
+// in the Stylelab kernel, shrunk by STYLELAB_QUICK, and checks that each
+// showed its figure and logged its runs.
+func TestNotebooksExecute(t *testing.T) {
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "stylelab")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/stylelab").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	prefix := filepath.Join(tmp, "jupyter")
+	if out, err := exec.Command(bin, "kernel", "install", "-prefix", prefix).CombinedOutput(); err != nil {
+		t.Fatalf("kernel install: %v\n%s", err, out)
+	}
+	shared, err := filepath.Abs(testenv.Shared(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(tmp, "runs.db")
+	env := append(os.Environ(), "JUPYTER_PATH="+filepath.Join(prefix, "share", "jupyter"),
+		"STYLELAB_QUICK=1", "STYLELAB_SHARED="+shared, "STYLELAB_DB="+db, "STYLELAB_CACHE="+filepath.Join(tmp, "cache"))
+	tests := []struct {
+		file       string
+		experiment string
+		runs       int
+	}{
+		{"01-tour.ipynb", "tour", 2},
+		{"02-style-reconstructions.ipynb", "fig1-style-reconstructions", 5},
+		{"03-four-styles.ipynb", "fig3-four-styles", 4},
+		{"04-layers-by-ratio.ipynb", "fig4-layers-by-ratio", 20},
+		{"05-content-layer.ipynb", "fig5-content-layer", 2},
+		{"06-initialisation.ipynb", "fig6-initialisation", 6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			cmd := exec.Command("/usr/bin/jupyter", "nbconvert", "--to", "notebook", "--execute",
+				"--ExecutePreprocessor.timeout=600", "--output-dir", tmp, tc.file)
+			cmd.Env = env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("nbconvert --execute %s: %v\n%s", tc.file, err, out)
+			}
+			data, err := os.ReadFile(filepath.Join(tmp, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nb notebook
+			if err := json.Unmarshal(data, &nb); err != nil {
+				t.Fatal(err)
+			}
+			figures := 0
+			for i, c := range nb.Cells {
+				for _, o := range c.Outputs {
+					if o.OutputType == "error" {
+						t.Errorf("cell %d: %s: %s", i, o.Ename, o.Evalue)
+					}
+				}
+				if len(c.Metadata.Tags) == 0 || c.Metadata.Tags[0] != "grid" {
+					continue
+				}
+				for _, o := range c.Outputs {
+					html, _ := o.Data["text/html"].(string)
+					if _, ok := o.Data["image/png"]; ok || strings.Contains(html, "<img") {
+						figures++
+					}
+				}
+			}
+			if figures == 0 {
+				t.Error("the figure cell (tagged grid) shows no image")
+			}
+			s, err := store.Open(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			runs, err := s.Runs(context.Background(), `experiment = "`+tc.experiment+`" and status = "FINISHED"`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) != tc.runs {
+				t.Errorf("%d finished runs of %s in the store, want %d", len(runs), tc.experiment, tc.runs)
+			}
+		})
+	}
+}
