@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes the notebooks in this folder from the cells below (without outputs).
 
-Run it after editing a notebook's text here; then execute the notebooks with
-`make -C notebooks` (see README.md) so that they carry their outputs again.
+Run it after editing a notebook here: code cells whose source is unchanged keep
+their outputs; execute the notebooks with run.sh for the others.
 """
 import json
 import pathlib
@@ -119,8 +119,9 @@ noise and matching only these (α = 0), the image becomes a texture with the pai
 show reconstructions from `conv1_1`, then `conv1_1`+`conv2_1`, and so on up to `conv1_1` ... `conv5_1`.
 
 What to look for: with the first layer only, the texture is fine-grained colour noise; each deeper layer adds
-larger structures (strokes, swirls), and with all five the reconstruction repeats the painting's motifs at
-their own scale while the layout of the painting is gone.
+larger structures (strokes, swirls, the stars' halos). At the size used here the deep layers have few positions
+(12×8 at `conv5_1` for 192 px), so their Gram matrices pin down much of the painting's layout too; at the paper's
+512 px the layout dissolves and only the motifs remain.
 
 Settings: The Starry Night, style loss only (α = 0, β = 1), w_l = 1/(number of layers), the paper's loss scaling,
 average pooling, L-BFGS from white noise (seed 0).
@@ -377,7 +378,19 @@ def main():
         }
         for i, c in enumerate(nb["cells"]):
             c["id"] = f"{name.split('-')[0]}-{i:02d}"
+        keep_outputs(HERE / name, nb)
         (HERE / name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def keep_outputs(path, nb):
+    """Keeps the outputs of code cells whose source is unchanged, so that a text edit needs no re-run."""
+    if not path.exists():
+        return
+    old = {c["id"]: c for c in json.loads(path.read_text())["cells"] if "id" in c}
+    for c in nb["cells"]:
+        prev = old.get(c["id"])
+        if c["cell_type"] == "code" and prev and prev["source"] == c["source"]:
+            c["outputs"], c["execution_count"] = prev["outputs"], prev["execution_count"]
 
 
 if __name__ == "__main__":
