@@ -64,6 +64,19 @@ func (c *compareFlags) load(ctx context.Context) (*store.Store, *compare.Compari
 	return s, cmp, nil
 }
 
+// run parses args, opens the store and the runs they select, and calls f.
+func (c *compareFlags) run(ctx context.Context, args []string, f func(*compare.Comparison) error) error {
+	if err := c.fs.Parse(args); err != nil {
+		return errUsage
+	}
+	s, cmp, err := c.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return f(cmp)
+}
+
 func parseIDs(args []string) ([]int64, error) {
 	var ids []int64
 	for _, a := range args {
@@ -80,20 +93,14 @@ func parseIDs(args []string) ([]int64, error) {
 func runsCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := newCompareFlags("compare", "", stderr)
 	asHTML := c.fs.Bool("html", false, "print an HTML table")
-	if err := c.fs.Parse(args); err != nil {
-		return errUsage
-	}
-	s, cmp, err := c.load(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if *asHTML {
-		fmt.Fprintln(stdout, cmp.HTML())
-	} else {
-		fmt.Fprint(stdout, cmp.Text())
-	}
-	return nil
+	return c.run(ctx, args, func(cmp *compare.Comparison) error {
+		if *asHTML {
+			fmt.Fprintln(stdout, cmp.HTML())
+		} else {
+			fmt.Fprint(stdout, cmp.Text())
+		}
+		return nil
+	})
 }
 
 // runsGrid writes the runs' final images as one labelled grid PNG.
@@ -103,23 +110,17 @@ func runsGrid(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cols := c.fs.String("cols", "", "parameter for the columns, e.g. ratio")
 	cell := c.fs.Int("cell", 256, "cell size in pixels")
 	title := c.fs.String("title", "", "title above the grid")
-	if err := c.fs.Parse(args); err != nil {
-		return errUsage
-	}
-	s, cmp, err := c.load(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	img, err := cmp.Grid(*title, *rows, *cols, *cell)
-	if err != nil {
-		return err
-	}
-	if err := imaging.WritePNG(c.out, img, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s (%d runs)\n", c.out, len(cmp.Runs))
-	return nil
+	return c.run(ctx, args, func(cmp *compare.Comparison) error {
+		img, err := cmp.Grid(*title, *rows, *cols, *cell)
+		if err != nil {
+			return err
+		}
+		if err := imaging.WritePNG(c.out, img, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (%d runs)\n", c.out, len(cmp.Runs))
+		return nil
+	})
 }
 
 // runsPlot writes the runs' loss curves overlaid, as PNG or SVG.
@@ -128,23 +129,17 @@ func runsPlot(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metrics := c.fs.String("metric", "total", "metrics to plot, comma-separated: total, content, style, tv, style/conv1_1, content/conv4_2 ...")
 	linear := c.fs.Bool("linear", false, "linear instead of log scale")
 	title := c.fs.String("title", "", "plot title")
-	if err := c.fs.Parse(args); err != nil {
-		return errUsage
-	}
-	s, cmp, err := c.load(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	p, err := cmp.Curves(*title, splitList(*metrics), !*linear)
-	if err != nil {
-		return err
-	}
-	if err := plots.SavePlot(p, c.out, 8, 5); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s (%d runs)\n", c.out, len(cmp.Runs))
-	return nil
+	return c.run(ctx, args, func(cmp *compare.Comparison) error {
+		p, err := cmp.Curves(*title, splitList(*metrics), !*linear)
+		if err != nil {
+			return err
+		}
+		if err := plots.SavePlot(p, c.out, 8, 5); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (%d runs)\n", c.out, len(cmp.Runs))
+		return nil
+	})
 }
 
 // runsStrip writes a run's snapshots as one strip PNG.
@@ -152,30 +147,24 @@ func runsStrip(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	c := newCompareFlags("strip", "", stderr)
 	c.fs.StringVar(&c.out, "o", "", "output PNG (default run-ID-strip.png)")
 	height := c.fs.Int("height", 192, "image height in pixels")
-	if err := c.fs.Parse(args); err != nil {
-		return errUsage
-	}
-	s, cmp, err := c.load(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	for i := range cmp.Runs {
-		img, err := compare.Strip(&cmp.Runs[i], *height)
-		if err != nil {
-			return err
-		}
-		out := c.out
-		if out == "" || len(cmp.Runs) > 1 {
-			out = fmt.Sprintf("run-%d-strip.png", cmp.Runs[i].ID)
-			if c.out != "" {
-				out = filepath.Join(filepath.Dir(c.out), strings.TrimSuffix(filepath.Base(c.out), ".png")+"-"+out)
+	return c.run(ctx, args, func(cmp *compare.Comparison) error {
+		for i := range cmp.Runs {
+			img, err := compare.Strip(&cmp.Runs[i], *height)
+			if err != nil {
+				return err
 			}
+			out := c.out
+			if out == "" || len(cmp.Runs) > 1 {
+				out = fmt.Sprintf("run-%d-strip.png", cmp.Runs[i].ID)
+				if c.out != "" {
+					out = filepath.Join(filepath.Dir(c.out), strings.TrimSuffix(filepath.Base(c.out), ".png")+"-"+out)
+				}
+			}
+			if err := imaging.WritePNG(out, img, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s\n", out)
 		}
-		if err := imaging.WritePNG(out, img, nil); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", out)
-	}
-	return nil
+		return nil
+	})
 }
