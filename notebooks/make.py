@@ -83,8 +83,8 @@ if err != nil {
 	panic(err)
 }
 display.PNG(png)'''),
-        ("md", "Now with α/β = 1e-1: the content term weighs a hundred times more, so more of the photo survives."),
-        ("code", '''cfg.Name, cfg.Beta = "ratio 1e-1", cfg.Alpha/1e-1
+        ("md", "Now with α/β = 1e-2: the content term weighs ten times more, so more of the photo survives."),
+        ("code", '''cfg.Name, cfg.Beta = "ratio 1e-2", cfg.Alpha/1e-2
 second, err := display.Transfer(ctx, lab, cfg)
 if err != nil {
 	panic(err)
