@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 func TestInterrupt(t *testing.T) {
 	requireJupyter(t)
 	db := filepath.Join(t.TempDir(), "stylelab.db")
-	env := append(installKernel(t), "STYLELAB_SHARED="+testenv.Shared(t), "STYLELAB_DB="+db)
+	env := append(installKernel(t), "STYLELAB_SHARED="+testenv.Shared(t), "STYLELAB_DB="+db, "STYLELAB_CACHE="+t.TempDir())
 	runUnittest(t, "interrupt", 8, env, 3*time.Minute)
 
 	runs := storeRuns(t, db)
@@ -57,7 +57,7 @@ func TestNotebook(t *testing.T) {
 	requireJupyter(t, "nbconvert", "nbclient")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "stylelab.db")
-	env := append(installKernel(t), "STYLELAB_SHARED="+testenv.Shared(t), "STYLELAB_DB="+db)
+	env := append(installKernel(t), "STYLELAB_SHARED="+testenv.Shared(t), "STYLELAB_DB="+db, "STYLELAB_CACHE="+t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	nb := filepath.Join(repoRoot(t), "notebooks", "testdata", "small_transfer.ipynb")
