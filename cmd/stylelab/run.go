@@ -174,6 +174,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if isDemo {
 		fmt.Fprintln(stderr, demoCredit)
 	}
+	fmt.Fprintln(stderr, "loading VGG-19 (converted and cached on first use, which takes a few seconds)")
 	lab, err := experiments.OpenLab(f.weightsPath, f.db)
 	if err != nil {
 		return err

@@ -53,6 +53,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	fmt.Fprintln(stderr, "loading VGG-19 (converted and cached on first use, which takes a few seconds)")
 	lab, err := experiments.OpenLab(f.weightsPath, f.db)
 	if err != nil {
 		return err
