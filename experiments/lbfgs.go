@@ -21,6 +21,10 @@ var errNoProgress = errors.New("no further decrease of the loss")
 type lbfgs struct {
 	history int
 	wolfe   bool
+	// firstMove is how far (largest change of one input value) a step
+	// without curvature information goes: the gradient's scale says
+	// nothing about a good step length.
+	firstMove float64
 
 	s, y         [][]float32
 	rho          []float64
@@ -31,9 +35,9 @@ type lbfgs struct {
 	iter         int
 }
 
-func newLBFGS(n, history int, wolfe bool) *lbfgs {
+func newLBFGS(n, history int, wolfe bool, firstMove float64) *lbfgs {
 	v := func() []float32 { return make([]float32, n) }
-	return &lbfgs{history: history, wolfe: wolfe, g: v(), d: v(), xNew: v(), gNew: v(), xBest: v(), gBest: v()}
+	return &lbfgs{history: history, wolfe: wolfe, firstMove: firstMove, g: v(), d: v(), xNew: v(), gNew: v(), xBest: v(), gBest: v()}
 }
 
 func (o *lbfgs) step(x []float32, eval evalFunc) (float64, error) {
@@ -56,8 +60,8 @@ func (o *lbfgs) step(x []float32, eval evalFunc) (float64, error) {
 		}
 	}
 	t := 1.0
-	if len(o.s) == 0 { // first step: a unit step in the gradient's L1 size
-		t = math.Min(1, 1/sumAbs(o.g))
+	if len(o.s) == 0 { // no curvature yet: move the largest input value by firstMove
+		t = o.firstMove / maxAbs(o.d)
 	}
 	var f float64
 	var err error
@@ -220,12 +224,12 @@ func dot(a, b []float32) float64 {
 	return s
 }
 
-func sumAbs(a []float32) float64 {
-	var s float64
+func maxAbs(a []float32) float64 {
+	var m float64
 	for _, v := range a {
-		s += math.Abs(float64(v))
+		m = math.Max(m, math.Abs(float64(v)))
 	}
-	return s
+	return m
 }
 
 // axpy sets dst = x + a*y.

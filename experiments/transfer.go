@@ -144,7 +144,8 @@ func transfer(ctx context.Context, m *vgg.Model, cfg Config, in *inputs, hooks H
 			return res, err
 		}
 		x := pre.Preprocess(startImage(cfg, in, current, si, w, h).Pix)
-		var opt optimizer = newLBFGS(len(x), cfg.History, cfg.LineSearch == "wolfe")
+		// The first L-BFGS step moves the image by at most 10 pixel values (of 255).
+		var opt optimizer = newLBFGS(len(x), cfg.History, cfg.LineSearch == "wolfe", 10*float64(pre.PixelScale()))
 		if cfg.Optimizer == "adam" {
 			opt = newAdam(len(x), cfg.LearningRate*float64(pre.PixelScale()))
 		}

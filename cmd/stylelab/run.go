@@ -141,23 +141,43 @@ func (f *runFlags) apply(cfg *experiments.Config) error {
 	return nil
 }
 
-// demoDefaults are the settings of the embedded demo: small enough to
-// finish in about a minute on two cores, started from the content photo.
-func demoDefaults(cfg *experiments.Config) {
-	cfg.Size, cfg.Iterations, cfg.Init, cfg.Experiment = 320, 60, "content", "demo"
-	cfg.ReportEvery = 1
+// demoDefaults are the settings of the embedded demo, small enough to finish
+// in about a minute on two cores and started from the content photo; flags
+// the user gave keep their values.
+func demoDefaults(cfg *experiments.Config, set map[string]bool) {
+	if !set["size"] {
+		cfg.Size = 320
+	}
+	if !set["iterations"] {
+		cfg.Iterations = 60
+	}
+	if !set["init"] {
+		cfg.Init = "content"
+	}
+	if !set["experiment"] {
+		cfg.Experiment = "demo"
+	}
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := experiments.Defaults()
 	cfg.ReportEvery = 1
-	isDemo := !hasFlag(args, "content") && !hasFlag(args, "style")
-	if isDemo {
-		demoDefaults(&cfg)
-	}
 	f := newRunFlags(&cfg, stderr)
+	f.fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stylelab run [flags]\n\nWithout -content and -style, runs the embedded demo (320 px, 60 iterations from the content photo).\n\nFlags:")
+		f.fs.PrintDefaults()
+	}
 	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return errUsage
+	}
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	isDemo := !set["content"] && !set["style"]
+	if isDemo {
+		demoDefaults(&cfg, set)
 	}
 	if f.fs.NArg() > 0 {
 		return fmt.Errorf("run: unexpected argument %q: images are given with -content and -style", f.fs.Arg(0))
@@ -203,16 +223,6 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			res.Elapsed.Seconds(), res.RunID, lab.Store.Path())
 	}
 	return errors.Join(runErr, snapErr)
-}
-
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		a = strings.TrimLeft(a, "-")
-		if a == name || strings.HasPrefix(a, name+"=") {
-			return true
-		}
-	}
-	return false
 }
 
 func splitList(s string) []string {
