@@ -173,3 +173,18 @@ func chroma(r, g, b uint8) (cb, cr float64) {
 	R, G, B := float64(r), float64(g), float64(b)
 	return -0.168736*R - 0.331264*G + 0.5*B, 0.5*R - 0.418688*G - 0.081312*B
 }
+
+// TestReportedLossesAreAcceptedPoints: with the line search every accepted
+// point lowers the loss, so the reported totals never rise, even when a
+// step's last trial was rejected.
+func TestReportedLossesAreAcceptedPoints(t *testing.T) {
+	res, err := Transfer(context.Background(), sharedModel(t), paperConfig(t, 64, 15), Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(res.Steps); i++ {
+		if res.Steps[i].Total > res.Steps[i-1].Total {
+			t.Errorf("iteration %d reports %g after %g", res.Steps[i].Iteration, res.Steps[i].Total, res.Steps[i-1].Total)
+		}
+	}
+}

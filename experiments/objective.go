@@ -38,6 +38,7 @@ type objective struct {
 	styleWeights map[string]float64
 	h, w, evals  int
 	last         Losses
+	recent       []Losses // the last evaluations, newest last (a line search's trials)
 }
 
 func newObjective(m *vgg.Model, cfg Config, h, w int, t targets) (*objective, error) {
@@ -127,6 +128,10 @@ func (o *objective) eval(x, grad []float32) (float64, error) {
 	}
 	l.Total = o.cfg.Alpha*l.Content + o.cfg.Beta*l.Style + o.cfg.TVWeight*l.TV
 	o.last = l
+	if len(o.recent) == 32 {
+		o.recent = o.recent[1:]
+	}
+	o.recent = append(o.recent, l)
 	if math.IsNaN(l.Total) || math.IsInf(l.Total, 0) {
 		return l.Total, fmt.Errorf("experiments: the loss became %v: lower the learning rate or the weights", l.Total)
 	}
@@ -134,6 +139,17 @@ func (o *objective) eval(x, grad []float32) (float64, error) {
 }
 
 func (o *objective) close() { o.vm.Close() }
+
+// at returns the losses of the recent evaluation whose total is f: the point
+// an optimizer accepted, which need not be the last one a line search tried.
+func (o *objective) at(f float64) Losses {
+	for i := len(o.recent) - 1; i >= 0; i-- {
+		if o.recent[i].Total == f {
+			return o.recent[i]
+		}
+	}
+	return o.last
+}
 
 func scalar(n *G.Node) float64 {
 	v, err := ops.Scalar(n.Value())

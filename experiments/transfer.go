@@ -156,7 +156,8 @@ func transfer(ctx context.Context, m *vgg.Model, cfg Config, in *inputs, hooks H
 				runErr = fmt.Errorf("experiments: run stopped at iteration %d: %w", res.Iterations, err)
 				break
 			}
-			if _, err := opt.step(x, obj.eval); err != nil {
+			f, err := opt.step(x, obj.eval)
+			if err != nil {
 				if !errors.Is(err, errNoProgress) {
 					runErr = err
 				}
@@ -165,7 +166,7 @@ func transfer(ctx context.Context, m *vgg.Model, cfg Config, in *inputs, hooks H
 			res.Iterations++
 			res.Evaluations = evalsBefore + obj.evals
 			step := Step{Iteration: res.Iterations, Planned: planned, Scale: si, Width: w, Height: h,
-				Evaluations: res.Evaluations, Elapsed: time.Since(start), Losses: obj.last}
+				Evaluations: res.Evaluations, Elapsed: time.Since(start), Losses: obj.at(f)}
 			res.Steps = append(res.Steps, step)
 			if hooks.Step != nil && (res.Iterations%cfg.ReportEvery == 0 || it == cfg.Iterations-1) {
 				hooks.Step(step)
