@@ -3,11 +3,51 @@ package experiments
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/stylelab/stylelab/imaging"
+	"github.com/stylelab/stylelab/internal/testenv"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
+	"github.com/stylelab/stylelab/vgg"
 )
+
+var shared struct {
+	once sync.Once
+	m    *vgg.Model
+	err  error
+}
+
+func sharedModel(t testing.TB) *vgg.Model {
+	shared.once.Do(func() {
+		w, err := vgg.LoadTFJS(testenv.WeightsDir(t))
+		if err != nil {
+			shared.err = err
+			return
+		}
+		w.FC = nil
+		shared.m, shared.err = vgg.New(w)
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.m
+}
+
+func paperConfig(t testing.TB, size, iterations int) transfer.Config {
+	cfg := transfer.Defaults()
+	cfg.ContentPath = testenv.Path(t, "images", "tubingen.jpg")
+	cfg.Styles = []transfer.Style{{Path: testenv.Path(t, "images", "starry_night.jpg")}}
+	cfg.Size, cfg.Iterations = size, iterations
+	return cfg
+}
+
+type Hooks = transfer.Hooks
+type Step = transfer.Step
 
 func testLab(t *testing.T) *Lab {
 	s, err := store.Open(filepath.Join(t.TempDir(), "runs.db"))
@@ -107,5 +147,90 @@ func TestSweepResumes(t *testing.T) {
 	}
 	if _, err := lab.Sweep(ctx, base, []Axis{{Param: "colour_depth", Values: []string{"8"}}}, Hooks{}, nil); err == nil {
 		t.Error("unknown axis accepted")
+	}
+}
+
+// TestIdentityIsWhatChangesTheResult: a point is found finished whatever
+// the images' paths, whether they come from files or memory, and however
+// often it reports or snapshots; a different setting is a different point.
+func TestIdentityIsWhatChangesTheResult(t *testing.T) {
+	lab := testLab(t)
+	ctx := context.Background()
+	base := paperConfig(t, 40, 2)
+	base.Experiment = "identity"
+	res, err := lab.Run(ctx, base, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(base.ContentPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "elsewhere.jpg")
+	if err := os.WriteFile(copyPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inMemory, err := imaging.Load(base.ContentPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := lab.Model.Weights().SHA256
+	tests := []struct {
+		name   string
+		change func(c *transfer.Config)
+		same   bool
+	}{
+		{"content under another path", func(c *transfer.Config) { c.ContentPath = copyPath }, true},
+		{"content in memory", func(c *transfer.Config) { c.ContentPath, c.ContentImage = "", inMemory }, true},
+		{"other report and snapshot cadence", func(c *transfer.Config) { c.ReportEvery, c.SnapshotEvery = 5, 1 }, true},
+		{"another name", func(c *transfer.Config) { c.Name = "renamed" }, true},
+		{"ratio as alpha and beta", func(c *transfer.Config) { c.Ratio, c.Beta = 0, 1000 }, true},
+		{"another ratio", func(c *transfer.Config) { c.Ratio = 1e-2 }, false},
+		{"another seed", func(c *transfer.Config) { c.Seed = 9 }, false},
+		{"another style", func(c *transfer.Config) { c.Styles[0].Path = testenv.Path(t, "images", "the_scream.jpg") }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			cfg.Styles = append([]transfer.Style(nil), base.Styles...)
+			tc.change(&cfg)
+			p, err := cfg.Resolve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, found, err := lab.Store.FindIdentity(ctx, "identity", p.Identity(weights))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found != tc.same || (found && id != res.RunID) {
+				t.Errorf("found run %d: %v, want %v (run %d)", id, found, tc.same, res.RunID)
+			}
+		})
+	}
+}
+
+// TestBadAxesAreRefused: unknown, repeated and contradicting axes are
+// refused before anything runs.
+func TestBadAxesAreRefused(t *testing.T) {
+	base := paperConfig(t, 40, 2)
+	tests := []struct {
+		name string
+		axes []Axis
+		want string
+	}{
+		{"unknown", []Axis{{Param: "colour_depth", Values: []string{"8"}}}, `unknown setting "colour_depth"`},
+		{"repeated", []Axis{{Param: "ratio", Values: []string{"1e-3"}}, {Param: "ratio", Values: []string{"1e-2"}}}, "given twice"},
+		{"repeated value", []Axis{{Param: "seed", Values: []string{"1", "1"}}}, "lists \"1\" twice"},
+		{"conflicting", []Axis{{Param: "ratio", Values: []string{"1e-3"}}, {Param: "beta", Values: []string{"10"}}}, "set the same thing"},
+		{"bad value", []Axis{{Param: "style_layers", Values: []string{"conv1_1", "conv9_9"}}}, `"conv9_9"`},
+		{"no values", []Axis{{Param: "seed"}}, "no values"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Points(base, tc.axes)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one mentioning %s", err, tc.want)
+			}
+		})
 	}
 }

@@ -87,8 +87,8 @@ func equalInts(a, b []int) bool {
 }
 
 func TestDottedAtAndOffsets(t *testing.T) {
-	code := "x := experiments.Defaults().Size"
-	if got := dottedAt(code, strings.Index(code, "Def")+2); got != "experiments.Defaults" {
+	code := "x := transfer.Defaults().Size"
+	if got := dottedAt(code, strings.Index(code, "Def")+2); got != "transfer.Defaults" {
 		t.Errorf("dottedAt = %q", got)
 	}
 	if got := runeOffset("é1+1", 2); got != 3 {
@@ -174,8 +174,12 @@ func TestEval(t *testing.T) {
 			t.Errorf("%q: error %+v, want %s", code, o.err, name)
 		}
 	}
-	if o := eval(`import "github.com/stylelab/stylelab/experiments"` + "\nexperiments.Defaults().Size"); o.err != nil || o.values[0] != 512 {
-		t.Errorf("experiments: %+v", o)
+	if o := eval(`import "github.com/stylelab/stylelab/transfer"` + "\ntransfer.Defaults().Size"); o.err != nil || o.values[0] != 512 {
+		t.Errorf("transfer: %+v", o)
+	}
+	// A run's status compares with a literal in a cell.
+	if o := eval(`import "github.com/stylelab/stylelab/store"` + "\nvar st store.Status = store.StatusFinished\nst == \"FINISHED\""); o.err != nil || o.values[0] != true {
+		t.Errorf("status compared with a literal: %+v", o)
 	}
 	// ctx is the cell's context
 	ctx, cancel := context.WithCancel(context.Background())
@@ -239,7 +243,7 @@ func TestCompleteAndInspect(t *testing.T) {
 		t.Errorf("inspect y: %v %q", ok, doc)
 	}
 	in.do(func() {
-		in.eval(context.Background(), "cell", "cfg := experiments.Defaults()")
+		in.eval(context.Background(), "cell", `import "github.com/stylelab/stylelab/transfer"`+"\ncfg := transfer.Defaults()")
 		doc, ok = in.inspect("cfg.Iterations", 14)
 	})
 	if !ok || !strings.HasPrefix(doc, "cfg.Iterations int = 500") || !strings.Contains(doc, "type Config struct") {

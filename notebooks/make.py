@@ -17,6 +17,7 @@ SETUP = '''import (
 	"github.com/stylelab/stylelab/compare"
 	"github.com/stylelab/stylelab/experiments"
 	"github.com/stylelab/stylelab/kernel/display"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // The shared data (weights, images) is found at ../../shared from this folder,
@@ -67,10 +68,10 @@ What to look for: the live bar and preview while a run goes; the loss curves (lo
         ("md", "One transfer with the paper's settings (α/β = 1e-3, average pooling, L-BFGS from the content photo "
                "to converge quickly). The bar and the preview update in place; interrupting the cell stops the run at "
                "its next iteration and the store keeps it as INTERRUPTED."),
-        ("code", '''cfg := experiments.Defaults()
+        ("code", '''cfg := transfer.Defaults()
 cfg.Experiment, cfg.Name = "tour", "ratio 1e-3"
 cfg.ContentPath = image("tubingen.jpg")
-cfg.Styles = []experiments.Style{{Path: image("starry_night.jpg")}}
+cfg.Styles = []transfer.Style{{Path: image("starry_night.jpg")}}
 cfg.Size, cfg.Iterations, cfg.Init = size, iterations, "content"
 first, err := display.Transfer(ctx, lab, cfg)
 if err != nil {
@@ -84,7 +85,7 @@ if err != nil {
 }
 display.PNG(png)'''),
         ("md", "Now with α/β = 1e-2: the content term weighs ten times more, so more of the photo survives."),
-        ("code", '''cfg.Name, cfg.Beta = "ratio 1e-2", cfg.Alpha/1e-2
+        ("code", '''cfg.Name, cfg.Ratio = "ratio 1e-2", 1e-2
 second, err := display.Transfer(ctx, lab, cfg)
 if err != nil {
 	panic(err)
@@ -137,13 +138,13 @@ average pooling, L-BFGS from white noise (seed 0).
 	{"conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"},
 }
 for _, layers := range sets {
-	cfg := experiments.Defaults()
+	cfg := transfer.Defaults()
 	cfg.Experiment = "fig1-style-reconstructions"
 	cfg.Name = layers[len(layers)-1]
 	cfg.ContentPath = image("starry_night.jpg") // sets the size and shape; its content weight is 0
-	cfg.Styles = []experiments.Style{{Path: image("starry_night.jpg")}}
-	cfg.StyleLayers = experiments.EqualWeights(layers...)
-	cfg.Alpha, cfg.Beta = 0, 1
+	cfg.Styles = []transfer.Style{{Path: image("starry_night.jpg")}}
+	cfg.StyleLayers = transfer.EqualWeights(layers...)
+	cfg.Alpha, cfg.Ratio, cfg.Beta = 0, 0, 1 // style only
 	cfg.Size, cfg.Iterations = size, iterations
 	if _, err := display.Transfer(ctx, lab, cfg); err != nil {
 		panic(err)
@@ -189,11 +190,11 @@ pooling, L-BFGS from white noise (seed 0).
 	{"Composition VII", "composition_vii.jpg", 5e-4},
 }
 for _, p := range paintings {
-	cfg := experiments.Defaults()
+	cfg := transfer.Defaults()
 	cfg.Experiment, cfg.Name = "fig3-four-styles", p.name
 	cfg.ContentPath = image("tubingen.jpg")
-	cfg.Styles = []experiments.Style{{Path: image(p.file)}}
-	cfg.Alpha, cfg.Beta = 1, 1/p.ratio
+	cfg.Styles = []transfer.Style{{Path: image(p.file)}}
+	cfg.Ratio = p.ratio
 	cfg.Size, cfg.Iterations = size, iterations
 	if _, err := display.Transfer(ctx, lab, cfg); err != nil {
 		panic(err)
@@ -228,17 +229,17 @@ white noise (seed 0). The runs form one sweep: executing the notebook again skip
 {CREDIT}"""),
         ("code", SETUP),
         ("code", sizes(128, 150)),
-        ("code", """base := experiments.Defaults()
+        ("code", """base := transfer.Defaults()
 base.Experiment = "fig4-layers-by-ratio"
 base.ContentPath = image("tubingen.jpg")
-base.Styles = []experiments.Style{{Path: image("composition_vii.jpg")}}
+base.Styles = []transfer.Style{{Path: image("composition_vii.jpg")}}
 base.Size, base.Iterations = size, iterations
 axes := []experiments.Axis{
 	{Param: "style_layers", Values: []string{"conv1_1", "conv1_1,conv2_1", "conv1_1,conv2_1,conv3_1",
 		"conv1_1,conv2_1,conv3_1,conv4_1", "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"}},
 	{Param: "ratio", Values: []string{"1e-5", "1e-4", "1e-3", "1e-2"}},
 }
-points, err := lab.Sweep(ctx, base, axes, experiments.Hooks{}, func(done, total int, p experiments.SweepPoint) {
+points, err := lab.Sweep(ctx, base, axes, transfer.Hooks{}, func(done, total int, p experiments.SweepPoint) {
 	fmt.Printf("%2d/%d  run %d  %s=%s %s=%s  skipped=%v\\n", done, total, p.RunID,
 		p.Settings[0].Key, p.Settings[0].Value, p.Settings[1].Key, p.Settings[1].Value, p.Skipped)
 })
@@ -279,12 +280,12 @@ pooling, L-BFGS from white noise (seed 0).
         ("code", SETUP),
         ("code", sizes(224, 250)),
         ("code", """for _, layer := range []string{"conv2_2", "conv4_2"} {
-	cfg := experiments.Defaults()
+	cfg := transfer.Defaults()
 	cfg.Experiment, cfg.Name = "fig5-content-layer", "content "+layer
 	cfg.ContentPath = image("tubingen.jpg")
-	cfg.Styles = []experiments.Style{{Path: image("starry_night.jpg")}}
+	cfg.Styles = []transfer.Style{{Path: image("starry_night.jpg")}}
 	cfg.ContentLayers = []string{layer}
-	cfg.Alpha, cfg.Beta = 1, 1e3
+	cfg.Ratio = 1e-3
 	cfg.Size, cfg.Iterations = size, iterations
 	if _, err := display.Transfer(ctx, lab, cfg); err != nil {
 		panic(err)
@@ -322,14 +323,14 @@ the paper's loss scaling, average pooling, L-BFGS.
 	seed int64
 }{{"content", 0}, {"style", 0}, {"noise", 1}, {"noise", 2}, {"noise", 3}, {"noise", 4}}
 for _, s := range starts {
-	cfg := experiments.Defaults()
+	cfg := transfer.Defaults()
 	cfg.Experiment = "fig6-initialisation"
 	cfg.Name = s.init
 	if s.init == "noise" {
 		cfg.Name = fmt.Sprintf("noise, seed %d", s.seed)
 	}
 	cfg.ContentPath = image("tubingen.jpg")
-	cfg.Styles = []experiments.Style{{Path: image("shipwreck.jpg")}}
+	cfg.Styles = []transfer.Style{{Path: image("shipwreck.jpg")}}
 	cfg.Init, cfg.Seed = s.init, s.seed
 	cfg.Size, cfg.Iterations = size, iterations
 	if _, err := display.Transfer(ctx, lab, cfg); err != nil {

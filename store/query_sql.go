@@ -144,7 +144,7 @@ func runArg(q string, f fieldRef, n cmpNode, isLike bool) (any, error) {
 			return nil, queryErr(q, v.pos, "status compares with a quoted status such as \"FINISHED\", got %s", v.describe())
 		}
 		s := strings.ToUpper(v.str)
-		if !isLike && !Status(s).valid() {
+		if !isLike && !validStatus(s) {
 			return nil, queryErr(q, v.pos, "unknown status %q; expected one of RUNNING, FINISHED, FAILED, INTERRUPTED", v.str)
 		}
 		return s, nil

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/stylelab/stylelab/experiments"
 	"github.com/stylelab/stylelab/internal/blas"
+	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
 )
 
@@ -99,7 +99,7 @@ func benchOne(ctx context.Context, weights string, size, n int) (benchLine, erro
 		return benchLine{}, err
 	}
 	loaded := time.Since(start)
-	r, err := experiments.Bench(ctx, m, size, n)
+	r, err := transfer.Bench(ctx, m, size, n)
 	if err != nil {
 		return benchLine{}, err
 	}

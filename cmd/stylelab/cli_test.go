@@ -135,6 +135,23 @@ func TestTrackedWorkflow(t *testing.T) {
 	if len(records) != 1 || records[0].LastStep != 4 || len(records[0].Metrics) < 4*6 {
 		t.Errorf("JSON export: %d records; want run low with its 4 steps", len(records))
 	}
+	// A style file whose name has a comma, blended with another by repeating -style.
+	data, err := os.ReadFile(c.style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comma := filepath.Join(c.dir, "starry, night.jpg")
+	if err := os.WriteFile(comma, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("run", "-content", c.content, "-style", comma, "-style", c.content, "-style-blend", "0,1", "-size", "48", "-iterations", "1", "-o", "comma.png")
+	meta, err = imaging.ReadPNGText(filepath.Join(c.dir, "comma.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["stylelab.style_path_1"] != comma || meta["stylelab.style_blend"] != "0,1" {
+		t.Errorf("styles recorded as %q blended %q, want %q first with weight 0", meta["stylelab.style_path_1"], meta["stylelab.style_blend"], comma)
+	}
 }
 
 // TestKilledRunKeepsItsSteps kills a running transfer with SIGKILL: every
@@ -192,15 +209,35 @@ func stepsLogged(t *testing.T, db string) int {
 func TestRunRefusesBadInput(t *testing.T) {
 	c := newCLI(t)
 	missing := filepath.Join(c.dir, "missing.jpg")
+	st, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	style, err := imaging.Load(c.style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stylePNG := filepath.Join(c.dir, "style.png")
+	if err := imaging.WritePNG(stylePNG, style, nil); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		want []string
 	}{
 		{[]string{"run", "-content", missing, "-style", c.style}, []string{"missing.jpg"}},
-		{[]string{"run", "-content", c.content, "-style", c.style, "-iterations", "0"}, []string{"Iterations is 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-iterations", "0"}, []string{"iterations 0 is meaningless"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-size", "0"}, []string{"size 0 is meaningless"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-alpha", "0", "-beta", "0"}, []string{"alpha and beta are both 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-style", c.content, "-style-blend", "0,0"}, []string{"every style blend weight is 0"}},
+		{[]string{"run", "-content", c.content, "-style", stylePNG, "-o", stylePNG}, []string{"is the input image"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-o", filepath.Join(missing, "out.png")}, []string{"cannot write the output"}},
 		{[]string{"run", "-content", c.content, "-style", c.style, "-style-layers", "conv1_1,conv9_9"}, []string{`"conv9_9"`, "valid layers are"}},
-		{[]string{"run", "-content", c.content, "-style", c.style, "-ratio", "-1"}, []string{"-ratio", "> 0"}},
-		{[]string{"run", "-content", c.content, "-style", c.style, "-layer-weights", "1,2"}, []string{"-layer-weights has 2 values, want 5"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-ratio", "-1"}, []string{"ratio -1 is meaningless", "> 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-style-layer-weights", "1,2"}, []string{"style_layer_weights", "2 values for 5 style layers"}},
 		{[]string{"run", "-content", c.content, "-style", c.style, "-o", "out.jpg"}, []string{"must end in .png"}},
 		{[]string{"run", "-weights", missing}, []string{"missing.jpg", "weights fetch"}},
 		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "Usage"}},

@@ -14,29 +14,19 @@ func init() {
 	Packages["github.com/stylelab/stylelab/experiments"] = Package{
 		Name: "experiments",
 		Binds: map[string]Value{
-			"Bench":         ValueOf(experiments.Bench),
-			"Defaults":      ValueOf(experiments.Defaults),
-			"EqualWeights":  ValueOf(experiments.EqualWeights),
-			"EstimateBytes": ValueOf(experiments.EstimateBytes),
 			"LossPlot":      ValueOf(experiments.LossPlot),
 			"Metadata":      ValueOf(experiments.Metadata),
 			"OpenLab":       ValueOf(experiments.OpenLab),
 			"Points":        ValueOf(experiments.Points),
-			"Transfer":      ValueOf(experiments.Transfer),
 			"Version":       ValueOf(experiments.Version),
+			"WriteLossPlot": ValueOf(experiments.WriteLossPlot),
 		}, Types: map[string]Type{
-			"Axis":        TypeOf((*experiments.Axis)(nil)).Elem(),
-			"BenchResult": TypeOf((*experiments.BenchResult)(nil)).Elem(),
-			"Config":      TypeOf((*experiments.Config)(nil)).Elem(),
-			"Hooks":       TypeOf((*experiments.Hooks)(nil)).Elem(),
-			"Lab":         TypeOf((*experiments.Lab)(nil)).Elem(),
-			"LayerWeight": TypeOf((*experiments.LayerWeight)(nil)).Elem(),
-			"Losses":      TypeOf((*experiments.Losses)(nil)).Elem(),
-			"Result":      TypeOf((*experiments.Result)(nil)).Elem(),
-			"Snapshot":    TypeOf((*experiments.Snapshot)(nil)).Elem(),
-			"Step":        TypeOf((*experiments.Step)(nil)).Elem(),
-			"Style":       TypeOf((*experiments.Style)(nil)).Elem(),
-			"SweepPoint":  TypeOf((*experiments.SweepPoint)(nil)).Elem(),
+			"Axis":       TypeOf((*experiments.Axis)(nil)).Elem(),
+			"Lab":        TypeOf((*experiments.Lab)(nil)).Elem(),
+			"Point":      TypeOf((*experiments.Point)(nil)).Elem(),
+			"SweepPoint": TypeOf((*experiments.SweepPoint)(nil)).Elem(),
+		}, Wrappers: map[string][]string{
+			"SweepPoint": []string{"Name"},
 		},
 	}
 }

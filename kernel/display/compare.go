@@ -8,9 +8,9 @@ import (
 	"image"
 	"strings"
 
-	"github.com/stylelab/stylelab/experiments"
 	"github.com/stylelab/stylelab/plots"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // Comparison is two or more runs side by side: their images, the
@@ -24,14 +24,17 @@ type Comparison struct {
 }
 
 // Compare compares results of runs made in the notebook.
-func Compare(results ...*experiments.Result) *Comparison {
+func Compare(results ...*transfer.Result) *Comparison {
 	c := &Comparison{}
 	sums := make([]store.RunSummary, 0, len(results))
 	for i, r := range results {
 		if r == nil {
 			continue
 		}
-		name := r.Config.Name
+		name := ""
+		if r.Plan != nil {
+			name = r.Plan.Name
+		}
 		if r.RunID != 0 {
 			name = fmt.Sprintf("run %d %s", r.RunID, name)
 		}
@@ -40,7 +43,7 @@ func Compare(results ...*experiments.Result) *Comparison {
 		}
 		c.Names = append(c.Names, name)
 		c.Images = append(c.Images, r.Image)
-		sums = append(sums, store.RunSummary{Params: r.Config.Params()})
+		sums = append(sums, store.RunSummary{Params: planParams(r.Plan)})
 		s := plots.Series{Label: name}
 		for _, st := range r.Steps {
 			s.Steps = append(s.Steps, st.Iteration)

@@ -11,8 +11,8 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"github.com/stylelab/stylelab/experiments"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // recorder is a Publisher that keeps what it was sent.
@@ -53,7 +53,7 @@ func TestRender(t *testing.T) {
 		{42, "text/plain", "42"},
 		{errors.New("bad"), "text/plain", "bad"},
 		{plot.New(), "image/png", `plot ""`},
-		{experiments.Defaults(), "text/html", "parameter"},
+		{transfer.Defaults(), "text/html", "parameter"},
 		{[]store.RunSummary{{ID: 3, Name: "a", Status: store.StatusFinished}}, "text/html", "FINISHED"},
 	} {
 		b, ok := Render(c.v)
@@ -84,13 +84,13 @@ func keys(m map[string]any) []string {
 	return out
 }
 
-func testResult(name string, runID int64, seed int64) *experiments.Result {
-	cfg := experiments.Defaults()
+func testResult(name string, runID int64, seed int64) *transfer.Result {
+	cfg := transfer.Defaults()
 	cfg.Name, cfg.Seed = name, seed
-	r := &experiments.Result{Config: cfg, Image: image.NewRGBA(image.Rect(0, 0, 8, 8)), RunID: runID,
+	r := &transfer.Result{Plan: testPlan(cfg), Image: image.NewRGBA(image.Rect(0, 0, 8, 8)), RunID: runID,
 		Iterations: 3, Elapsed: 2 * time.Second}
 	for i := 1; i <= 3; i++ {
-		r.Steps = append(r.Steps, experiments.Step{Iteration: i, Planned: 3, Losses: experiments.Losses{Total: 100 / float64(i), Content: 10, Style: 90 / float64(i)}})
+		r.Steps = append(r.Steps, transfer.Step{Iteration: i, Planned: 3, Losses: transfer.Losses{Total: 100 / float64(i), Content: 10, Style: 90 / float64(i)}})
 	}
 	return r
 }
@@ -130,7 +130,7 @@ func TestPublishing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Update(progress{step: experiments.Step{Iteration: 5, Planned: 10}, status: "running"}); err != nil {
+	if err := h.Update(progress{step: transfer.Step{Iteration: 5, Planned: 10}, status: "running"}); err != nil {
 		t.Fatal(err)
 	}
 	if r.updates != 1 || r.ids[3] != h.ID() || h.ID() == "" {
@@ -142,7 +142,23 @@ func TestPublishing(t *testing.T) {
 	if err := Clear(ctx, true); err != nil || r.clears != 1 {
 		t.Errorf("Clear: %v", err)
 	}
-	if _, err := Transfer(ctx, nil, experiments.Defaults()); err == nil {
+	if _, err := Transfer(ctx, nil, transfer.Defaults()); err == nil {
 		t.Error("Transfer without a lab did not fail")
 	}
+}
+
+// testPlan resolves cfg with small in-memory images.
+func testPlan(cfg transfer.Config) *transfer.Plan {
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	cfg.ContentImage = img
+	cfg.Styles = []transfer.Style{{Image: img}}
+	cfg.Size = 32
+	p, err := cfg.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

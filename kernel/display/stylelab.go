@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"image"
@@ -13,17 +14,20 @@ import (
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/plots"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // renderStylelab renders Stylelab's own types.
 func renderStylelab(v any) (Bundle, bool) {
 	switch v := v.(type) {
-	case *experiments.Result:
+	case *transfer.Result:
 		return resultBundle(v), true
-	case experiments.Result:
+	case transfer.Result:
 		return resultBundle(&v), true
-	case experiments.Config:
-		return paramsBundle(v.Params()), true
+	case *transfer.Plan:
+		return paramsBundle(planParams(v)), true
+	case transfer.Config:
+		return paramsBundle(configParams(v)), true
 	case *store.RunRecord:
 		return recordBundle(v), true
 	case store.RunRecord:
@@ -36,6 +40,29 @@ func renderStylelab(v any) (Bundle, bool) {
 		return summariesBundle([]store.RunSummary{*v}), true
 	}
 	return Bundle{}, false
+}
+
+// planParams are a plan's recorded settings.
+func planParams(p *transfer.Plan) []store.Param {
+	if p == nil {
+		return nil
+	}
+	var out []store.Param
+	for _, q := range p.Params() {
+		out = append(out, store.Param{Key: q.Key, Value: q.Value})
+	}
+	return out
+}
+
+// configParams are a config's settings as written, before Resolve.
+func configParams(c transfer.Config) []store.Param {
+	var out []store.Param
+	for _, s := range transfer.Settings() {
+		if v, err := c.Get(s.Key); err == nil && v != "" {
+			out = append(out, store.Param{Key: s.Key, Value: v})
+		}
+	}
+	return out
 }
 
 func paramsTable(params []store.Param) string {
@@ -55,8 +82,11 @@ func paramsBundle(params []store.Param) Bundle {
 }
 
 // resultTitle is one line about a result.
-func resultTitle(r *experiments.Result) string {
-	name := r.Config.Name
+func resultTitle(r *transfer.Result) string {
+	name := ""
+	if r.Plan != nil {
+		name = r.Plan.Name
+	}
 	if name == "" {
 		name = "transfer"
 	}
@@ -70,7 +100,7 @@ func resultTitle(r *experiments.Result) string {
 	return s
 }
 
-func resultBundle(r *experiments.Result) Bundle {
+func resultBundle(r *transfer.Result) Bundle {
 	var b strings.Builder
 	b.WriteString(`<div class="stylelab-result">`)
 	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(resultTitle(r)))
@@ -79,12 +109,14 @@ func resultBundle(r *experiments.Result) Bundle {
 		b.WriteString(imageTag(r.Image, "final image", 512))
 	}
 	if len(r.Steps) > 0 {
-		if png, err := experiments.LossPlot(r); err == nil {
+		var buf bytes.Buffer
+		if err := experiments.WriteLossPlot(&buf, r); err == nil {
+			png := buf.Bytes()
 			b.WriteString(imgTag(png, "losses", 480))
 		}
 	}
 	b.WriteString("</div>\n")
-	b.WriteString(paramsTable(r.Config.Params()))
+	b.WriteString(paramsTable(planParams(r.Plan)))
 	b.WriteString("</div>")
 	return htmlBundle(b.String(), resultTitle(r))
 }

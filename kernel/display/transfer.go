@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stylelab/stylelab/experiments"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // Transfer runs cfg on lab with the cell's context, showing a live progress
@@ -18,7 +19,7 @@ import (
 // both updated in place. Interrupting the cell stops the run at its next
 // iteration; the store logs it INTERRUPTED and the result so far is
 // returned with the error. The result renders as HTML.
-func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config) (*experiments.Result, error) {
+func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*transfer.Result, error) {
 	if lab == nil {
 		return nil, errors.New("display: Transfer needs a lab (experiments.OpenLab)")
 	}
@@ -30,17 +31,17 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config)
 		return nil, err
 	}
 	var preview *Handle
-	var last experiments.Step
+	var last transfer.Step
 	var shown time.Time
-	hooks := experiments.Hooks{
-		Step: func(s experiments.Step) {
+	hooks := transfer.Hooks{
+		Step: func(s transfer.Step) {
 			last = s
 			if s.Iteration == s.Planned || time.Since(shown) >= 200*time.Millisecond {
 				shown = time.Now()
 				_ = bar.Update(progress{step: s, status: "running"})
 			}
 		},
-		Snapshot: func(s experiments.Snapshot) {
+		Snapshot: func(s transfer.Snapshot) {
 			if preview == nil {
 				preview, _ = New(ctx, s.Image)
 				return
@@ -68,10 +69,10 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config)
 }
 
 // previewEvery gives about ten previews in a run.
-func previewEvery(cfg experiments.Config) int {
+func previewEvery(cfg transfer.Config) int {
 	n := cfg.Iterations
 	if n <= 0 {
-		n = experiments.Defaults().Iterations
+		n = transfer.Defaults().Iterations
 	}
 	n *= max(1, len(cfg.Scales))
 	return max(1, n/10)
@@ -79,7 +80,7 @@ func previewEvery(cfg experiments.Config) int {
 
 // progress is the state of a running transfer, shown as a bar.
 type progress struct {
-	step   experiments.Step
+	step   transfer.Step
 	status string
 	runID  int64
 }

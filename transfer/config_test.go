@@ -1,4 +1,4 @@
-package experiments
+package transfer
 
 import (
 	"context"
@@ -43,10 +43,13 @@ func TestBadConfigIsRefused(t *testing.T) {
 		{"unknown style layer", func(c *Config) { c.StyleLayers = EqualWeights("conv1_1", "conv9_9") }, []string{`"conv9_9"`, "valid layers are", "conv1_1", "relu5_4", "pool5"}},
 		{"unknown content layer", func(c *Config) { c.ContentLayers = []string{"fc7"} }, []string{`"fc7"`, "valid layers are"}},
 		{"negative layer weight", func(c *Config) { c.StyleLayers[1].Weight = -1 }, []string{"conv2_1", "-1", ">= 0"}},
-		{"NaN beta", func(c *Config) { c.Beta = math.NaN() }, []string{"Beta", "NaN"}},
+		{"NaN beta", func(c *Config) { c.Beta, c.Ratio = math.NaN(), 0 }, []string{"Beta", "NaN"}},
+		{"beta and ratio", func(c *Config) { c.Beta = 5 }, []string{"Beta (5) and Ratio (0.001) are both set", "set Ratio = 0"}},
+		{"ratio without alpha", func(c *Config) { c.Alpha = 0 }, []string{"Ratio is set but Alpha is 0"}},
+		{"adam without a step", func(c *Config) { c.Optimizer, c.LearningRate = "adam", -1 }, []string{"LearningRate is -1"}},
 		{"infinite alpha", func(c *Config) { c.Alpha = math.Inf(1) }, []string{"Alpha", "+Inf"}},
 		{"negative style blend", func(c *Config) { c.Styles[0].Weight = -2 }, []string{"style 1", "weight -2"}},
-		{"zero iterations", func(c *Config) { c.Iterations = 0 }, []string{"Iterations is 0", "at least 1"}},
+		{"negative iterations", func(c *Config) { c.Iterations = -3 }, []string{"Iterations is -3", "at least 1"}},
 		{"unknown optimizer", func(c *Config) { c.Optimizer = "sgd" }, []string{`"sgd"`, "lbfgs", "adam"}},
 		{"unknown scaling", func(c *Config) { c.Scaling = "mine" }, []string{`"mine"`, "paper", "johnson"}},
 		{"unknown pooling", func(c *Config) { c.Pooling = "min" }, []string{`"min"`, "max", "avg"}},

@@ -1,4 +1,4 @@
-package experiments
+package transfer
 
 import (
 	"context"
@@ -30,34 +30,23 @@ func (b BenchResult) String() string {
 
 // Bench times n evaluations of the paper's objective (content conv4_2, style
 // conv1_1 ... conv5_1) on a size x size image, after one warm-up evaluation.
+// It prepares the evaluation exactly as Run does.
 func Bench(ctx context.Context, m *vgg.Model, size, n int) (BenchResult, error) {
 	cfg := Defaults()
 	cfg.ContentImage = gradient(size)
 	cfg.Styles = []Style{{Image: gradient(size)}}
 	cfg.Size, cfg.Iterations = size, 1
-	cfg, err := cfg.Resolve()
+	p, err := cfg.Resolve()
 	if err != nil {
 		return BenchResult{}, err
 	}
-	in, err := loadInputs(cfg)
+	st, err := newStage(m, p, 0, nil)
 	if err != nil {
 		return BenchResult{}, err
 	}
-	if err := checkMemory(cfg, size, size); err != nil {
-		return BenchResult{}, err
-	}
-	t, err := makeTargets(m, cfg, in, size, size)
-	if err != nil {
-		return BenchResult{}, err
-	}
-	obj, err := newObjective(m, cfg, size, size, t)
-	if err != nil {
-		return BenchResult{}, err
-	}
-	defer obj.close()
-	x := m.Weights().Preprocess.Preprocess(startImage(cfg, in, nil, 0, size, size).Pix)
-	grad := make([]float32, len(x))
-	if _, err := obj.eval(x, grad); err != nil {
+	defer st.close()
+	grad := make([]float32, len(st.x))
+	if _, err := st.obj.eval(st.x, grad); err != nil {
 		return BenchResult{}, err
 	}
 	start := time.Now()
@@ -65,11 +54,11 @@ func Bench(ctx context.Context, m *vgg.Model, size, n int) (BenchResult, error) 
 		if err := ctx.Err(); err != nil {
 			return BenchResult{}, err
 		}
-		if _, err := obj.eval(x, grad); err != nil {
+		if _, err := st.obj.eval(st.x, grad); err != nil {
 			return BenchResult{}, err
 		}
 	}
-	est, _ := EstimateBytes(cfg, size, size)
+	est, _ := EstimateBytes(p, size, size)
 	return BenchResult{Width: size, Height: size, Evaluations: n, PerEvaluation: time.Since(start) / time.Duration(n),
 		PeakRSSBytes: peakRSS(), EstimatedBytes: est}, nil
 }

@@ -1,4 +1,4 @@
-package experiments
+package transfer
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ type targets struct {
 
 // objective evaluates the total loss and its gradient for one image size.
 type objective struct {
-	cfg          Config
+	p            *Plan
 	vm           G.VM
 	input        []float32
 	grad         *G.Node
@@ -41,47 +41,39 @@ type objective struct {
 	recent       []Losses // the last evaluations, newest last (a line search's trials)
 }
 
-func newObjective(m *vgg.Model, cfg Config, h, w int, t targets) (*objective, error) {
-	scaling, err := loss.ParseScaling(cfg.Scaling)
-	if err != nil {
-		return nil, err
-	}
-	pooling, err := ops.ParsePooling(cfg.Pooling)
-	if err != nil {
-		return nil, err
-	}
+func newObjective(m *vgg.Model, p *Plan, h, w int, t targets) (*objective, error) {
+	scaling := p.Scaling
 	g := G.NewGraph()
 	x := G.NewTensor(g, tensor.Float32, 3, G.WithShape(3, h, w), G.WithName("x"))
-	taps := append(append([]string(nil), cfg.ContentLayers...), cfg.StyleLayerNames()...)
-	feats, err := m.Build(x, taps, pooling)
+	feats, err := m.Build(x, p.Taps(), p.Pooling)
 	if err != nil {
 		return nil, err
 	}
-	o := &objective{cfg: cfg, h: h, w: w, input: make([]float32, 3*h*w),
+	o := &objective{p: p, h: h, w: w, input: make([]float32, 3*h*w),
 		contentNodes: map[string]*G.Node{}, styleNodes: map[string]*G.Node{}, styleWeights: map[string]float64{}}
 	var terms []*G.Node
 	var coefs []float64
-	for _, l := range cfg.ContentLayers {
+	for _, l := range p.ContentLayers {
 		n, err := loss.Content(scaling, l, feats[l], t.content[l])
 		if err != nil {
 			return nil, err
 		}
 		o.contentNodes[l] = n
-		terms, coefs = append(terms, n), append(coefs, cfg.Alpha)
+		terms, coefs = append(terms, n), append(coefs, p.Alpha)
 	}
-	for _, l := range cfg.StyleLayers {
+	for _, l := range p.StyleLayers {
 		n, err := loss.Style(scaling, l.Layer, feats[l.Layer], t.style[l.Layer])
 		if err != nil {
 			return nil, err
 		}
 		o.styleNodes[l.Layer], o.styleWeights[l.Layer] = n, l.Weight
-		terms, coefs = append(terms, n), append(coefs, cfg.Beta*l.Weight)
+		terms, coefs = append(terms, n), append(coefs, p.Beta*l.Weight)
 	}
-	if cfg.TVWeight > 0 {
+	if p.TVWeight > 0 {
 		if o.tvNode, err = loss.TotalVariation(x); err != nil {
 			return nil, err
 		}
-		terms, coefs = append(terms, o.tvNode), append(coefs, cfg.TVWeight)
+		terms, coefs = append(terms, o.tvNode), append(coefs, p.TVWeight)
 	}
 	total, err := weightedSum(terms, coefs)
 	if err != nil {
@@ -89,11 +81,11 @@ func newObjective(m *vgg.Model, cfg Config, h, w int, t targets) (*objective, er
 	}
 	grads, err := G.Grad(total, x)
 	if err != nil {
-		return nil, fmt.Errorf("experiments: building the gradient: %w", err)
+		return nil, fmt.Errorf("transfer: building the gradient: %w", err)
 	}
 	o.grad = grads[0]
 	if err := G.Let(x, tensor.New(tensor.WithShape(3, h, w), tensor.WithBacking(o.input))); err != nil {
-		return nil, fmt.Errorf("experiments: %w", err)
+		return nil, fmt.Errorf("transfer: %w", err)
 	}
 	o.vm = G.NewTapeMachine(g)
 	return o, nil
@@ -104,12 +96,12 @@ func (o *objective) eval(x, grad []float32) (float64, error) {
 	copy(o.input, x)
 	o.vm.Reset()
 	if err := o.vm.RunAll(); err != nil {
-		return 0, fmt.Errorf("experiments: evaluating the loss: %w", err)
+		return 0, fmt.Errorf("transfer: evaluating the loss: %w", err)
 	}
 	o.evals++
 	g, err := ops.Floats(o.grad.Value())
 	if err != nil {
-		return 0, fmt.Errorf("experiments: gradient: %w", err)
+		return 0, fmt.Errorf("transfer: gradient: %w", err)
 	}
 	copy(grad, g)
 	l := Losses{Layers: map[string]float64{}}
@@ -126,14 +118,14 @@ func (o *objective) eval(x, grad []float32) (float64, error) {
 	if o.tvNode != nil {
 		l.TV = scalar(o.tvNode)
 	}
-	l.Total = o.cfg.Alpha*l.Content + o.cfg.Beta*l.Style + o.cfg.TVWeight*l.TV
+	l.Total = o.p.Alpha*l.Content + o.p.Beta*l.Style + o.p.TVWeight*l.TV
 	o.last = l
 	if len(o.recent) == 32 {
 		o.recent = o.recent[1:]
 	}
 	o.recent = append(o.recent, l)
 	if math.IsNaN(l.Total) || math.IsInf(l.Total, 0) {
-		return l.Total, fmt.Errorf("experiments: the loss became %v: lower the learning rate or the weights", l.Total)
+		return l.Total, fmt.Errorf("transfer: the loss became %v: lower the learning rate or the weights", l.Total)
 	}
 	return l.Total, nil
 }

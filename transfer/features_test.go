@@ -1,4 +1,4 @@
-package experiments
+package transfer
 
 import (
 	"bytes"
@@ -72,7 +72,7 @@ func TestOptions(t *testing.T) {
 				t.Errorf("%d evaluations for %d iterations, want one each plus the first", res.Evaluations, res.Iterations)
 			}
 		}},
-		{"johnson scaling", func(c *Config) { c.Scaling = "johnson"; c.Alpha, c.Beta = 5, 100 }, styleFalls(2)},
+		{"johnson scaling", func(c *Config) { c.Scaling = "johnson"; c.Alpha, c.Beta, c.Ratio = 5, 100, 0 }, styleFalls(2)},
 		{"max pooling and tv", func(c *Config) { c.Pooling = "max"; c.TVWeight = 1e-2 }, func(t *testing.T, res *Result, _ []Step, _ []Snapshot) {
 			if res.Last().TV <= 0 {
 				t.Error("total variation was not reported")
@@ -102,7 +102,7 @@ func TestOptions(t *testing.T) {
 		{"per-layer losses", func(c *Config) {}, func(t *testing.T, res *Result, _ []Step, _ []Snapshot) {
 			l := res.Last()
 			var sum float64
-			for _, lw := range res.Config.StyleLayers {
+			for _, lw := range res.Plan.StyleLayers {
 				v, ok := l.Layers["style/"+lw.Layer]
 				if !ok {
 					t.Fatalf("no loss for %s in %v", lw.Layer, l.Layers)
@@ -112,7 +112,7 @@ func TestOptions(t *testing.T) {
 			if math.Abs(sum-l.Style) > 1e-9*l.Style || l.Layers["content/conv4_2"] != l.Content {
 				t.Errorf("per-layer losses %v do not add up to style %g / content %g", l.Layers, l.Style, l.Content)
 			}
-			if want := res.Config.Alpha*l.Content + res.Config.Beta*l.Style; math.Abs(want-l.Total) > 1e-9*want {
+			if want := res.Plan.Alpha*l.Content + res.Plan.Beta*l.Style; math.Abs(want-l.Total) > 1e-9*want {
 				t.Errorf("total %g, want alpha*content + beta*style = %g", l.Total, want)
 			}
 		}},
@@ -146,7 +146,7 @@ func styleFalls(factor float64) func(t *testing.T, res *Result, _ []Step, _ []Sn
 
 // chromaOfContent checks the output carries the content photo's colours.
 func chromaOfContent(t *testing.T, res *Result, _ []Step, _ []Snapshot) {
-	content, err := imaging.Load(res.Config.ContentPath)
+	content, err := imaging.Load(res.Plan.Content.Path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package experiments
+package transfer
 
 import (
 	"math"
@@ -30,24 +30,23 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 			cfg.ContentLayers = []string{"conv2_2"}
 			cfg.StyleLayers = []LayerWeight{{"conv1_1", 0.5}, {"conv2_1", 0.3}, {"conv3_1", 0.2}}
 			cfg.Pooling, cfg.Scaling, cfg.TVWeight = tc.pooling, tc.scaling, tc.tv
-			cfg, err := cfg.Resolve()
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := loadInputs(cfg)
+			p, err := cfg.Resolve()
 			if err != nil {
 				t.Fatal(err)
 			}
 			const w, h = 24, 18
-			tg, err := makeTargets(m, cfg, in, w, h)
+			st, err := newStageAt(m, p, w, h)
 			if err != nil {
 				t.Fatal(err)
 			}
-			obj, err := newObjective(m, cfg, h, w, tg)
+			defer st.close()
+			obj := st.obj
+			tg, err := st.targets()
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer obj.close()
+			cfg = p.Config()
+			cfg.Beta = p.Beta // the reference reads the plain settings
 			x := m.Weights().Preprocess.Preprocess(imaging.Noise(w, h, 3).Pix)
 			grad := make([]float32, len(x))
 			got, err := obj.eval(x, grad)

@@ -1,4 +1,4 @@
-package experiments
+package transfer
 
 import (
 	"bufio"
@@ -12,8 +12,8 @@ import (
 
 // EstimateBytes is the memory a run at w x h needs: every layer's response
 // and gradient, the loss targets, the convolution scratch, and the optimizer's state.
-func EstimateBytes(cfg Config, w, h int) (int64, error) {
-	taps := append(append([]string(nil), cfg.ContentLayers...), cfg.StyleLayerNames()...)
+func EstimateBytes(p *Plan, w, h int) (int64, error) {
+	taps := p.Taps()
 	stages, err := vgg.Stages(taps)
 	if err != nil {
 		return 0, err
@@ -23,28 +23,28 @@ func EstimateBytes(cfg Config, w, h int) (int64, error) {
 		c, lh, lw, _ := vgg.LayerShape(s, h, w)
 		floats += 3 * int64(c*lh*lw) // response, its gradient, one accumulation
 	}
-	for _, l := range cfg.ContentLayers {
+	for _, l := range p.ContentLayers {
 		c, lh, lw, _ := vgg.LayerShape(l, h, w)
 		floats += int64(c * lh * lw)
 	}
 	pixels := int64(3 * w * h)
 	vectors := int64(8) // x, gradient, direction, trial points
-	if cfg.Optimizer == "lbfgs" {
-		vectors += 2 * int64(cfg.History)
+	if p.Optimizer == LBFGS {
+		vectors += 2 * int64(p.LBFGSHistory)
 	}
 	floats += vectors*pixels + 1<<22
 	return 4*floats + 200<<20, nil // plus the weights and the runtime
 }
 
 // checkMemory refuses a size whose estimate exceeds the memory available, before allocating.
-func checkMemory(cfg Config, w, h int) error {
-	need, err := EstimateBytes(cfg, w, h)
+func checkMemory(p *Plan, w, h int) error {
+	need, err := EstimateBytes(p, w, h)
 	if err != nil {
 		return err
 	}
 	avail, ok := availableBytes()
 	if ok && need > avail {
-		return fmt.Errorf("experiments: a %dx%d run needs about %.1f GiB but %.1f GiB are available: lower Size (or Scales), the L-BFGS History, or use Adam",
+		return fmt.Errorf("transfer: a %dx%d run needs about %.1f GiB but %.1f GiB are available: lower Size (or Scales), the LBFGSHistory, or use Adam",
 			w, h, float64(need)/(1<<30), float64(avail)/(1<<30))
 	}
 	return nil

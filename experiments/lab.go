@@ -1,0 +1,170 @@
+package experiments
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/stylelab/stylelab/imaging"
+	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
+	"github.com/stylelab/stylelab/vgg"
+)
+
+// Lab is a VGG-19 and an experiment store: every run it makes is logged as
+// it happens (parameters, each step's losses, snapshots, the final image and
+// its loss plot), whether it finishes, fails or is interrupted.
+type Lab struct {
+	Model *vgg.Model
+	Store *store.Store
+}
+
+// OpenLab loads the weights (see vgg.Locate for how an empty path is
+// resolved) without the classifier, and opens the store at dbPath (empty:
+// store.DefaultPath).
+func OpenLab(weightsPath, dbPath string) (*Lab, error) {
+	path, err := vgg.Locate(weightsPath)
+	if err != nil {
+		return nil, err
+	}
+	w, err := vgg.LoadFeatures(path) // style transfer needs only the convolutions
+	if err != nil {
+		return nil, err
+	}
+	m, err := vgg.New(w)
+	if err != nil {
+		return nil, err
+	}
+	if dbPath == "" {
+		if dbPath, err = store.DefaultPath(); err != nil {
+			return nil, err
+		}
+	}
+	s, err := store.Open(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Lab{Model: m, Store: s}, nil
+}
+
+// Close closes the store.
+func (l *Lab) Close() error { return l.Store.Close() }
+
+// Run resolves cfg and runs it as RunPlan does. Bad settings are refused
+// before anything is logged.
+func (l *Lab) Run(ctx context.Context, cfg transfer.Config, hooks transfer.Hooks) (*transfer.Result, error) {
+	p, err := cfg.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	return l.RunPlan(ctx, p, hooks)
+}
+
+// RunPlan runs p and logs it as it goes: parameters, every step's losses,
+// snapshots, the final image and its loss plot. Result.RunID is its id in
+// the store. An interrupted or failed run keeps what it logged.
+func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hooks) (*transfer.Result, error) {
+	spec := l.spec(p)
+	run, err := l.Store.StartRun(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	var logErr error
+	keep := func(err error) {
+		if err != nil && logErr == nil {
+			logErr = err
+		}
+	}
+	every := p.ReportEvery
+	tracked := *p
+	tracked.ReportEvery = 1 // every step is logged; the caller's hook keeps its pace
+	logging := transfer.Hooks{
+		Step: func(s transfer.Step) {
+			metrics := map[string]float64{"total": s.Losses.Total, "content": s.Content, "style": s.Style, "tv": s.TV,
+				"evaluations": float64(s.Evaluations)}
+			for k, v := range s.Layers {
+				metrics[k] = v
+			}
+			keep(run.LogStep(s.Iteration, s.Elapsed.Seconds(), metrics))
+			if hooks.Step != nil && (s.Iteration%every == 0 || s.Iteration == s.Planned) {
+				hooks.Step(s)
+			}
+		},
+		Snapshot: func(s transfer.Snapshot) {
+			keep(saveImage(run, store.KindSnapshot, fmt.Sprintf("step-%05d.png", s.Iteration), s.Iteration, s.Image, nil))
+			if hooks.Snapshot != nil {
+				hooks.Snapshot(s)
+			}
+		},
+	}
+	res, runErr := transfer.Run(ctx, l.Model, &tracked, logging)
+	res.Plan = p
+	res.RunID = run.ID()
+	if res.Image != nil {
+		keep(saveImage(run, store.KindFinal, "final.png", res.Iterations, res.Image, Metadata(p, spec.WeightsSHA256)))
+	}
+	if len(res.Steps) > 0 {
+		var buf bytes.Buffer
+		if err := WriteLossPlot(&buf, res); err == nil {
+			_, err = run.SaveArtifact(store.KindPlot, "losses.png", res.Iterations, buf.Bytes())
+			keep(err)
+		}
+	}
+	status, message := store.StatusFinished, ""
+	switch {
+	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
+		status, message = store.StatusInterrupted, runErr.Error()
+	case runErr != nil:
+		status, message = store.StatusFailed, runErr.Error()
+	}
+	keep(run.Finish(status, message))
+	if runErr != nil {
+		return res, runErr
+	}
+	if logErr != nil {
+		return res, fmt.Errorf("experiments: the run finished but logging it failed: %w", logErr)
+	}
+	return res, nil
+}
+
+func saveImage(run *store.Run, kind, name string, step int, img image.Image, meta map[string]string) error {
+	data, err := imaging.EncodePNG(img, meta)
+	if err != nil {
+		return err
+	}
+	_, err = run.SaveArtifact(kind, name, step, data)
+	return err
+}
+
+// spec describes the run for the store: its settings, identity and inputs.
+func (l *Lab) spec(p *transfer.Plan) store.RunSpec {
+	inputs := []store.Input{input("content", p.Content)}
+	for _, s := range p.Styles {
+		inputs = append(inputs, input("style", s))
+	}
+	if p.Init != nil {
+		inputs = append(inputs, input("init", *p.Init))
+	}
+	var params []store.Param
+	for _, q := range p.Params() {
+		params = append(params, store.Param{Key: q.Key, Value: q.Value})
+	}
+	version, commit := Version()
+	weights := l.Model.Weights().SHA256
+	return store.RunSpec{
+		Name: p.Name, Experiment: p.Experiment, Seed: p.Seed,
+		Version: version, Commit: commit, WeightsSHA256: weights,
+		Inputs: inputs, Params: params, Identity: p.Identity(weights),
+	}
+}
+
+// input records an image: its path, or "memory:" and its hash for an image given in memory.
+func input(role string, im transfer.Image) store.Input {
+	path := im.Path
+	if path == "" {
+		path = "memory:" + im.Pixels[:12]
+	}
+	return store.Input{Role: role, Path: path, SHA256: im.SHA256}
+}
