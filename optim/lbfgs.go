@@ -285,10 +285,14 @@ func (o *LBFGS) remember(x []float32) {
 	p := o.unused[len(o.unused)-1]
 	o.unused = o.unused[:len(o.unused)-1]
 	s, y := p.s[:len(x)], p.y[:len(x)]
+	xNew, gNew, g := o.xNew[:len(x)], o.gNew[:len(x)], o.g[:len(x)]
+	var sy, yy float64 // summed in index order, as dot does
 	for i := range x {
-		s[i], y[i] = o.xNew[i]-x[i], o.gNew[i]-o.g[i]
+		s[i], y[i] = xNew[i]-x[i], gNew[i]-g[i]
+		sy += float64(y[i]) * float64(s[i])
+		yy += float64(y[i]) * float64(y[i])
 	}
-	p.sy = dot(y, s)
+	p.sy, p.yy = sy, yy
 	// A full history drops its oldest pair even when the new one is
 	// refused, as the optimizer this package replaces did: the iterates
 	// stay those of earlier runs.
@@ -302,6 +306,5 @@ func (o *LBFGS) remember(x []float32) {
 		o.unused = append(o.unused, p)
 		return
 	}
-	p.yy = dot(y, y)
 	o.pairs = append(o.pairs, p)
 }

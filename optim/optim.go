@@ -113,9 +113,13 @@ func (b box) project(x []float32) {
 // gradNorm is the largest absolute element of g at x, leaving out the
 // elements of variables at a bound that g pushes outward.
 func (b box) gradNorm(x, g []float32) float64 {
+	if !b.set() {
+		return maxAbs(g)
+	}
 	var m float32
+	lo, hi := b.lo[:len(g)], b.hi[:len(g)]
 	for i, v := range g {
-		if b.set() && (v > 0 && x[i] <= b.lo[i] || v < 0 && x[i] >= b.hi[i]) {
+		if v > 0 && x[i] <= lo[i] || v < 0 && x[i] >= hi[i] {
 			continue
 		}
 		m = max(m, abs32(v))

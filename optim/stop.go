@@ -125,9 +125,9 @@ func relDecrease(old, now float64) float64 {
 	return (old - now) / scale
 }
 
-// Failed records that a step returned err and gives the reason the run
+// Fail records that a step returned err and gives the reason the run
 // ends: NoProgress for ErrNoProgress, Failed for any other error.
-func (s *Stop) Failed(err error) Reason {
+func (s *Stop) Fail(err error) Reason {
 	if err != nil && s.reason == Continue {
 		s.reason = Failed
 		if errors.Is(err, ErrNoProgress) {
