@@ -11,6 +11,7 @@ import (
 	"github.com/stylelab/stylelab/store"
 	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights"
 )
 
 // Lab is a VGG-19 and an experiment store: every run it makes is logged as
@@ -21,15 +22,15 @@ type Lab struct {
 	Store *store.Store
 }
 
-// OpenLab loads the weights (see vgg.Locate for how an empty path is
+// OpenLab loads the weights (see weights.Locate for how an empty path is
 // resolved) without the classifier, and opens the store at dbPath (empty:
 // store.DefaultPath).
 func OpenLab(weightsPath, dbPath string) (*Lab, error) {
-	path, err := vgg.Locate(weightsPath)
+	path, err := weights.Locate(weightsPath)
 	if err != nil {
 		return nil, err
 	}
-	w, err := vgg.LoadFeatures(path) // style transfer needs only the convolutions
+	w, err := weights.LoadFeatures(path) // style transfer needs only the convolutions
 	if err != nil {
 		return nil, err
 	}

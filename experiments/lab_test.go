@@ -14,6 +14,7 @@ import (
 	"github.com/stylelab/stylelab/store"
 	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/tfjs"
 )
 
 var shared struct {
@@ -24,7 +25,7 @@ var shared struct {
 
 func sharedModel(t testing.TB) *vgg.Model {
 	shared.once.Do(func() {
-		w, err := vgg.LoadTFJS(testenv.WeightsDir(t))
+		w, err := tfjs.Load(testenv.WeightsDir(t))
 		if err != nil {
 			shared.err = err
 			return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stylelab/stylelab/internal/testenv"
 	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/tfjs"
 )
 
 var shared struct {
@@ -18,7 +19,7 @@ var shared struct {
 // sharedModel loads the shared VGG-19 once per test binary, without its classifier.
 func sharedModel(t testing.TB) *vgg.Model {
 	shared.once.Do(func() {
-		w, err := vgg.LoadTFJS(testenv.WeightsDir(t))
+		w, err := tfjs.Load(testenv.WeightsDir(t))
 		if err != nil {
 			shared.err = err
 			return

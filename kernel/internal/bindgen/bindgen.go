@@ -36,6 +36,7 @@ var Packages = []string{
 	"github.com/stylelab/stylelab/store",
 	"github.com/stylelab/stylelab/transfer",
 	"github.com/stylelab/stylelab/vgg",
+	"github.com/stylelab/stylelab/weights",
 	"gonum.org/v1/plot",
 	"gonum.org/v1/plot/plotter",
 	"gonum.org/v1/plot/plotutil",

@@ -1,4 +1,4 @@
-package vgg
+package torch
 
 import (
 	"bufio"
@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/internal/floats"
 )
 
 // torchFixture writes VGG-19 state dicts with the real torch.save, and for
@@ -77,7 +80,7 @@ func makeTorchFixtures(t *testing.T, dir string) {
 }
 
 // torchLayerArrays maps state dict keys to the arrays of w they load into.
-func torchLayerArrays(w *Weights) map[string][]float32 {
+func torchLayerArrays(w *vgg.Weights) map[string][]float32 {
 	m := map[string][]float32{}
 	features := []int{0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34}
 	for i, c := range w.Conv {
@@ -92,7 +95,7 @@ func torchLayerArrays(w *Weights) map[string][]float32 {
 }
 
 // compareRaw checks every array of w bit for bit against the fixture's raw dump.
-func compareRaw(t *testing.T, w *Weights, base string) {
+func compareRaw(t *testing.T, w *vgg.Weights, base string) {
 	t.Helper()
 	keys, err := os.ReadFile(base + ".keys")
 	if err != nil {
@@ -116,7 +119,7 @@ func compareRaw(t *testing.T, w *Weights, base string) {
 			t.Fatal(err)
 		}
 		want := make([]float32, n)
-		if err := readFloat32s(r, want); err != nil {
+		if err := floats.Read(r, want); err != nil {
 			t.Fatalf("%s: %v", key, err)
 		}
 		got := arrays[key]
@@ -149,18 +152,14 @@ func TestLoadTorch(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				path := filepath.Join(dir, tc.name+".pth")
-				w, err := LoadTorch(path)
+				w, err := Load(path)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if got := len(w.FC) > 0; got != tc.classifier {
 					t.Fatalf("classifier loaded = %v, want %v", got, tc.classifier)
 				}
-				sum, err := fileSHA256(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if w.SHA256 != sum || w.Source != path || w.Preprocess != TorchPreprocessing {
+				if w.SHA256 != "" || w.Source != path || w.Preprocess != vgg.TorchPreprocessing {
 					t.Fatalf("metadata: source %q sha256 %s preprocess %+v", w.Source, w.SHA256, w.Preprocess)
 				}
 				compareRaw(t, w, filepath.Join(dir, tc.name))
@@ -189,45 +188,17 @@ func TestLoadTorch(t *testing.T) {
 		} {
 			t.Run(tc.file, func(t *testing.T) {
 				path := filepath.Join(dir, tc.file)
-				_, err := LoadTorch(path)
+				_, err := Load(path)
 				if err == nil {
 					t.Fatal("loaded without error")
 				}
-				if msg := err.Error(); !strings.HasPrefix(msg, "vgg: ") || !strings.Contains(msg, tc.want) {
-					t.Fatalf("error %q, want it to start with \"vgg: \" and say %q", msg, tc.want)
+				if msg := err.Error(); !strings.HasPrefix(msg, "torch: ") || !strings.Contains(msg, tc.want) {
+					t.Fatalf("error %q, want it to start with \"torch: \" and say %q", msg, tc.want)
 				}
 				if tc.file != "nonexistent.pth" && !strings.Contains(err.Error(), path) {
 					t.Fatalf("error %q does not name the file", err)
 				}
 			})
-		}
-	})
-	t.Run("Load uses the cache", func(t *testing.T) {
-		t.Setenv("STYLELAB_CACHE", filepath.Join(dir, "cache"))
-		path := filepath.Join(dir, "legacy.pth")
-		w, err := Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		compareRaw(t, w, filepath.Join(dir, "legacy"))
-		cp, err := cachePath(w.SHA256)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(cp); err != nil {
-			t.Fatalf("Load did not populate the cache: %v", err)
-		}
-		// A second Load must come from the cache: plant a recognisable entry.
-		w.Conv[3].Bias[7] = 12345
-		if err := SaveCache(w, cp); err != nil {
-			t.Fatal(err)
-		}
-		again, err := Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if again.Conv[3].Bias[7] != 12345 || again.Source != path || again.SHA256 != w.SHA256 {
-			t.Fatalf("second Load did not read the cache (bias %v, source %q)", again.Conv[3].Bias[7], again.Source)
 		}
 	})
 }

@@ -1,465 +1,98 @@
-package vgg
+package fetch
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// RemoteFile is one file of a downloadable model.
-type RemoteFile struct {
+// File is one file of a downloadable model.
+type File struct {
 	Name   string // file name inside the model's directory
 	URL    string
 	Size   int64  // bytes; 0 when not published
 	SHA256 string // hex digest, a prefix of it when only that is published, or "" when unknown
 }
 
-// RemoteModel is a VGG-19 that Fetch knows how to download.
-type RemoteModel struct {
+// Model is a VGG-19 that Download knows how to bring.
+type Model struct {
 	Name        string
 	Description string
-	Format      string // one of the Format constants
+	Format      string // as weights.Load detects it: "tfjs", "torch" or "caffe"
 	Note        string // provenance and caveats, e.g. about missing hashes
-	Files       []RemoteFile
+	Files       []File
 }
 
-// WeightsPath is what to pass to Load once the model is in dir.
-func (m RemoteModel) WeightsPath(dir string) string {
-	if m.Format == FormatTFJS || len(m.Files) == 0 {
+// WeightsPath is what to pass to weights.Load once the model is in dir.
+func (m Model) WeightsPath(dir string) string {
+	if m.Format == "tfjs" || len(m.Files) == 0 {
 		return dir
 	}
 	return filepath.Join(dir, m.Files[0].Name)
 }
 
-// Errors Fetch and Verify wrap, for errors.Is.
-var (
-	ErrUnreachable = errors.New("vgg: network unreachable")
-	ErrChecksum    = errors.New("vgg: checksum mismatch")
-)
-
-// RemoteModels lists the models Fetch can download.
-func RemoteModels() []RemoteModel {
+// Models lists the models Download can bring.
+func Models() []Model {
 	const tfjsBase = "https://raw.githubusercontent.com/azertat/tfjs_models/3c14b35a1b5037c331fe01da1b00d2d3bb09bba9/models/little_shards/"
-	tfjs := RemoteModel{
+	tfjs := Model{
 		Name:        "vgg19-imagenet-tfjs-uint8",
 		Description: "Keras VGG-19 (from the original Caffe weights) as a TensorFlow.js layers model, uint8-quantized, 138 MB",
-		Format:      FormatTFJS,
+		Format:      "tfjs",
 		Note:        "sha256 of every file published in this registry (same as the shared copy's SHA256SUMS)",
 	}
 	for _, line := range strings.Split(strings.TrimSpace(tfjsUint8Files), "\n") {
 		f := strings.Fields(line)
 		size, _ := strconv.ParseInt(f[1], 10, 64)
-		tfjs.Files = append(tfjs.Files, RemoteFile{Name: f[2], URL: tfjsBase + f[2], Size: size, SHA256: f[0]})
+		tfjs.Files = append(tfjs.Files, File{Name: f[2], URL: tfjsBase + f[2], Size: size, SHA256: f[0]})
 	}
-	return []RemoteModel{
+	return []Model{
 		tfjs,
 		{
 			Name:        "vgg19-torchvision",
 			Description: "torchvision's VGG-19 (vgg19-dcbb9e9d.pth), float32, RGB with ImageNet mean/std, 548 MB",
-			Format:      FormatTorch,
+			Format:      "torch",
 			Note:        "only the sha256 prefix dcbb9e9d (torchvision's file name) is published: verification checks that prefix",
-			Files: []RemoteFile{{Name: "vgg19-dcbb9e9d.pth", URL: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+			Files: []File{{Name: "vgg19-dcbb9e9d.pth", URL: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
 				SHA256: "dcbb9e9d"}},
 		},
 		{
 			Name:        "vgg19-caffe",
 			Description: "the original Caffe VGG_ILSVRC_19_layers of Simonyan & Zisserman, float32, BGR minus mean, 548 MB",
-			Format:      FormatCaffe,
+			Format:      "caffe",
 			Note:        "no sha256 is published for this file: it cannot be verified, only loaded",
-			Files: []RemoteFile{{Name: "VGG_ILSVRC_19_layers.caffemodel",
+			Files: []File{{Name: "VGG_ILSVRC_19_layers.caffemodel",
 				URL: "http://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_19_layers.caffemodel"}},
 		},
 	}
 }
 
-// FindRemoteModel returns the model named name.
-func FindRemoteModel(name string) (RemoteModel, error) {
-	models := RemoteModels()
+// Find returns the model named name.
+func Find(name string) (Model, error) {
+	models := Models()
 	for _, m := range models {
 		if m.Name == name {
 			return m, nil
 		}
 	}
-	return RemoteModel{}, fmt.Errorf("vgg: unknown model %q; known models: %s", name, strings.Join(modelNames(models), ", "))
+	return Model{}, fmt.Errorf("fetch: unknown model %q; known models: %s", name, strings.Join(modelNames(models), ", "))
 }
 
-// ModelDir is the default directory for a downloaded model:
+// DefaultDir is the default directory for a downloaded model:
 // $STYLELAB_MODELS/<model>, else <user cache dir>/stylelab/models/<model>.
-func ModelDir(model string) (string, error) {
+func DefaultDir(model string) (string, error) {
 	if d := os.Getenv("STYLELAB_MODELS"); d != "" {
 		return filepath.Join(d, model), nil
 	}
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("vgg: no default weights directory (%w): set STYLELAB_MODELS or pass a directory", err)
+		return "", fmt.Errorf("fetch: no default weights directory (%w): set STYLELAB_MODELS or pass a directory", err)
 	}
 	return filepath.Join(d, "stylelab", "models", model), nil
 }
 
-// FetchOptions tunes Fetch; the zero value downloads from the model's URLs.
-type FetchOptions struct {
-	// BaseURL, when set, replaces the directory of every file's URL (a
-	// mirror, or a test server). Default: $STYLELAB_WEIGHTS_URL.
-	BaseURL string
-	// Progress, when set, is called as bytes arrive; total is -1 while unknown.
-	Progress func(done, total int64)
-	// Client defaults to one without an overall timeout (files are large)
-	// that gives up on a server silent for a minute before its headers.
-	Client *http.Client
-	// Attempts per file; each resumes the partial file. 0 means 3.
-	Attempts int
-}
-
-// Fetch downloads model into dir: each file goes to NAME.part (resumed with
-// an HTTP Range request when it exists), is checked against its published
-// size and sha256, then renamed to NAME. Files already present and intact
-// are kept. Cancel ctx to stop; the .part files stay for the next Fetch.
-func Fetch(ctx context.Context, model, dir string, opts FetchOptions) error {
-	m, err := FindRemoteModel(model)
-	if err != nil {
-		return err
-	}
-	return FetchModel(ctx, m, dir, opts)
-}
-
-// FetchModel is Fetch for a model description (for mirrors and tests).
-func FetchModel(ctx context.Context, m RemoteModel, dir string, opts FetchOptions) error {
-	if opts.BaseURL == "" {
-		opts.BaseURL = os.Getenv("STYLELAB_WEIGHTS_URL")
-	}
-	if opts.Client == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = time.Minute
-		opts.Client = &http.Client{Transport: t}
-	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = 3
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("vgg: weights directory: %w (pass a writable directory)", err)
-	}
-	p := &fetchProgress{report: opts.Progress}
-	for _, f := range m.Files {
-		if f.Size > 0 {
-			p.total += f.Size
-		} else {
-			p.unknown++
-		}
-	}
-	for _, f := range m.Files {
-		url := f.URL
-		if opts.BaseURL != "" {
-			url = strings.TrimSuffix(opts.BaseURL, "/") + "/" + f.Name
-		}
-		if err := fetchFile(ctx, opts, url, filepath.Join(dir, f.Name), f, p); err != nil {
-			if errors.Is(err, ErrUnreachable) {
-				return fmt.Errorf("%w\nTo install %s by hand, download on a machine with internet:\n  %s\nplace the files in %s, then check them with `stylelab weights verify %s`. To use a mirror, pass -base-url or set STYLELAB_WEIGHTS_URL",
-					err, m.Name, strings.Join(fileURLs(m), "\n  "), dir, dir)
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-func fileURLs(m RemoteModel) []string {
-	urls := make([]string, 0, len(m.Files))
-	for i, f := range m.Files {
-		if i == 3 && len(m.Files) > 4 {
-			urls = append(urls, fmt.Sprintf("... (%d files in all; `stylelab weights list` shows the base URL)", len(m.Files)))
-			break
-		}
-		urls = append(urls, f.URL)
-	}
-	return urls
-}
-
-// fetchProgress adds up bytes across files for the Progress callback.
-type fetchProgress struct {
-	report      func(done, total int64)
-	done, total int64
-	unknown     int // files whose size is not known yet
-}
-
-func (p *fetchProgress) add(n int64) {
-	p.done += n
-	if p.report != nil {
-		total := p.total
-		if p.unknown > 0 {
-			total = -1
-		}
-		p.report(p.done, total)
-	}
-}
-
-// fetchFile brings one file to dest, verified.
-func fetchFile(ctx context.Context, opts FetchOptions, url, dest string, f RemoteFile, p *fetchProgress) error {
-	if ok, size := intact(dest, f); ok {
-		if f.Size <= 0 {
-			p.unknown--
-			p.total += size
-		}
-		p.add(size)
-		return nil
-	}
-	part := dest + ".part"
-	start, sized := p.done, f.Size > 0
-	for attempt := 1; ; attempt++ {
-		p.done = start
-		retry, err := fetchOnce(ctx, opts.Client, url, part, f, p, &sized)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("vgg: download of %s stopped (%w); run fetch again to resume from %s", url, ctx.Err(), part)
-		}
-		if !retry || attempt >= opts.Attempts {
-			return err
-		}
-		select {
-		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
-		case <-ctx.Done():
-			return fmt.Errorf("vgg: download of %s stopped (%w); run fetch again to resume from %s", url, ctx.Err(), part)
-		}
-	}
-	got, size, err := hashAndSize(part)
-	if err != nil {
-		return fmt.Errorf("vgg: checking %s: %w", part, err)
-	}
-	if f.Size > 0 && size != f.Size {
-		os.Remove(part)
-		return fmt.Errorf("vgg: %s: downloaded %d bytes from %s, want %d: %w (deleted it; fetch again)", dest, size, url, f.Size, ErrChecksum)
-	}
-	if !strings.HasPrefix(got, f.SHA256) {
-		os.Remove(part)
-		return fmt.Errorf("vgg: %s: sha256 %s, want %s: %w (the download from %s is corrupt or was changed upstream; deleted it)", dest, got, f.SHA256, ErrChecksum, url)
-	}
-	if err := os.Rename(part, dest); err != nil {
-		return fmt.Errorf("vgg: %w", err)
-	}
-	return nil
-}
-
-// intact reports whether dest exists and matches f's size and hash.
-func intact(dest string, f RemoteFile) (bool, int64) {
-	st, err := os.Stat(dest)
-	if err != nil || (f.Size > 0 && st.Size() != f.Size) {
-		return false, 0
-	}
-	if f.SHA256 == "" {
-		return st.Size() > 0, st.Size()
-	}
-	got, size, err := hashAndSize(dest)
-	return err == nil && strings.HasPrefix(got, f.SHA256), size
-}
-
-// fetchOnce makes one request, appending to part; retry says whether a new
-// attempt may help.
-// sized is set once the file's total size has been added to p.
-func fetchOnce(ctx context.Context, client *http.Client, url, part string, f RemoteFile, p *fetchProgress, sized *bool) (retry bool, err error) {
-	var offset int64
-	if st, err := os.Stat(part); err == nil {
-		offset = st.Size()
-	}
-	if f.Size > 0 && offset >= f.Size {
-		if offset == f.Size {
-			p.add(offset)
-			return false, nil // complete: verified by the caller
-		}
-		offset = 0
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false, fmt.Errorf("vgg: bad download URL %q: %w", url, err)
-	}
-	if offset > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		return false, fmt.Errorf("%w: cannot download %s (%w)", ErrUnreachable, url, err)
-	}
-	defer resp.Body.Close()
-	flags := os.O_CREATE | os.O_WRONLY
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		offset, flags = 0, flags|os.O_TRUNC
-	case resp.StatusCode == http.StatusPartialContent && contentRangeStart(resp.Header.Get("Content-Range")) == offset:
-		flags |= os.O_APPEND
-	case resp.StatusCode == http.StatusPartialContent:
-		os.Remove(part)
-		return true, fmt.Errorf("vgg: %s answered range %q to a request from byte %d", url, resp.Header.Get("Content-Range"), offset)
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0:
-		p.add(offset)
-		return false, nil // nothing past the end: the part is complete or corrupt; the hash decides
-	default:
-		return resp.StatusCode >= 500, fmt.Errorf("vgg: downloading %s: server answered %s (check the URL, -base-url or STYLELAB_WEIGHTS_URL)", url, resp.Status)
-	}
-	if !*sized && resp.ContentLength >= 0 {
-		p.unknown--
-		p.total += offset + resp.ContentLength
-		*sized = true
-	}
-	out, err := os.OpenFile(part, flags, 0o644)
-	if err != nil {
-		return false, fmt.Errorf("vgg: %w", err)
-	}
-	p.add(offset)
-	n, err := io.Copy(out, io.TeeReader(resp.Body, progressWriter{p}))
-	if cerr := out.Close(); err == nil && cerr != nil {
-		return false, fmt.Errorf("vgg: %w", cerr)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		return true, fmt.Errorf("vgg: download of %s broke off after %d bytes (%w); run fetch again to resume", url, offset+n, err)
-	}
-	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return true, fmt.Errorf("vgg: download of %s broke off after %d of %d bytes; run fetch again to resume", url, offset+n, offset+resp.ContentLength)
-	}
-	return false, nil
-}
-
-type progressWriter struct{ p *fetchProgress }
-
-func (w progressWriter) Write(b []byte) (int, error) {
-	w.p.add(int64(len(b)))
-	return len(b), nil
-}
-
-// contentRangeStart parses "bytes START-END/TOTAL"; -1 when malformed.
-func contentRangeStart(h string) int64 {
-	h = strings.TrimPrefix(h, "bytes ")
-	i := strings.IndexByte(h, '-')
-	if i < 0 {
-		return -1
-	}
-	v, err := strconv.ParseInt(h[:i], 10, 64)
-	if err != nil {
-		return -1
-	}
-	return v
-}
-
-func hashAndSize(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	return hex.EncodeToString(h.Sum(nil)), n, err
-}
-
-// FileCheck is Verify's verdict on one file.
-type FileCheck struct {
-	Path   string
-	Model  string
-	Want   string // published sha256 (or prefix); "" when none is published
-	Got    string // sha256 of the file; "" when missing
-	Status string // one of the Check constants
-}
-
-// Verify verdicts.
-const (
-	CheckOK       = "ok"           // matches the published sha256
-	CheckPrefix   = "ok-prefix"    // matches the published sha256 prefix (all that is known)
-	CheckUnknown  = "unverifiable" // no sha256 is published for this file
-	CheckMismatch = "MISMATCH"
-	CheckMissing  = "MISSING"
-)
-
-// Verify checks a downloaded model against the published sha256s: path is a
-// model directory (every file of the model found in it is checked and none
-// may be missing) or a single file. The error is non-nil when a file is
-// missing or differs, or when path holds no known model file.
-func Verify(ctx context.Context, path string) ([]FileCheck, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("vgg: verify: %w", err)
-	}
-	models := RemoteModels()
-	var m RemoteModel
-	var files []RemoteFile
-	dir := path
-	if st.IsDir() {
-		best := 0
-		for _, cand := range models {
-			n := 0
-			for _, f := range cand.Files {
-				if _, err := os.Stat(filepath.Join(path, f.Name)); err == nil {
-					n++
-				}
-			}
-			if n > best {
-				best, m, files = n, cand, cand.Files
-			}
-		}
-	} else {
-		dir = filepath.Dir(path)
-		for _, cand := range models {
-			for _, f := range cand.Files {
-				if f.Name == filepath.Base(path) {
-					m, files = cand, []RemoteFile{f}
-				}
-			}
-		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("vgg: %s holds no file of a known model (%s); `stylelab weights list` shows their files", path, strings.Join(modelNames(models), ", "))
-	}
-	var checks []FileCheck
-	var bad []string
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return checks, fmt.Errorf("vgg: verify %s: %w", path, err)
-		}
-		c := FileCheck{Path: filepath.Join(dir, f.Name), Model: m.Name, Want: f.SHA256}
-		got, _, err := hashAndSize(c.Path)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			c.Status = CheckMissing
-		case err != nil:
-			return checks, fmt.Errorf("vgg: verify: %w", err)
-		case f.SHA256 == "":
-			c.Got, c.Status = got, CheckUnknown
-		case got == f.SHA256:
-			c.Got, c.Status = got, CheckOK
-		case len(f.SHA256) < len(got) && strings.HasPrefix(got, f.SHA256):
-			c.Got, c.Status = got, CheckPrefix
-		default:
-			c.Got, c.Status = got, CheckMismatch
-		}
-		if c.Status == CheckMissing || c.Status == CheckMismatch {
-			bad = append(bad, f.Name+" "+c.Status)
-		}
-		checks = append(checks, c)
-	}
-	if nbad := len(bad); nbad > 0 {
-		if nbad > 5 {
-			bad = append(bad[:5], fmt.Sprintf("and %d more", len(bad)-5))
-		}
-		return checks, fmt.Errorf("vgg: verify %s (model %s): %d of %d files missing or corrupt: %s; fetch them again with `stylelab weights fetch -dir %s %s` (%w)",
-			path, m.Name, nbad, len(files), strings.Join(bad, ", "), dir, m.Name, ErrChecksum)
-	}
-	return checks, nil
-}
-
-func modelNames(models []RemoteModel) []string {
+func modelNames(models []Model) []string {
 	names := make([]string, len(models))
 	for i, m := range models {
 		names[i] = m.Name

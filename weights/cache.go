@@ -1,4 +1,4 @@
-package vgg
+package weights
 
 import (
 	"bufio"
@@ -11,6 +11,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/internal/floats"
 )
 
 // The cache file: cacheMagic, uint32 version, uint32 JSON length, uint32
@@ -26,11 +29,11 @@ const (
 )
 
 type cacheMeta struct {
-	Source     string        `json:"source"`
-	SHA256     string        `json:"sha256"`
-	Preprocess Preprocessing `json:"preprocess"`
-	Layers     []cacheLayer  `json:"layers"`
-	Floats     int64         `json:"floats"`
+	Source     string            `json:"source"`
+	SHA256     string            `json:"sha256"`
+	Preprocess vgg.Preprocessing `json:"preprocess"`
+	Layers     []cacheLayer      `json:"layers"`
+	Floats     int64             `json:"floats"`
 }
 
 // cacheLayer is a conv layer (In=Cin, Out=Cout, 3x3 kernel) or an fc layer.
@@ -41,33 +44,33 @@ type cacheLayer struct {
 	Out  int    `json:"out"`
 }
 
-// CacheDir is where Load keeps converted weights: $STYLELAB_CACHE if set,
+// cacheDir is where Load keeps converted weights: $STYLELAB_CACHE if set,
 // else the user cache directory's stylelab/weights.
-func CacheDir() (string, error) {
+func cacheDir() (string, error) {
 	if d := os.Getenv("STYLELAB_CACHE"); d != "" {
 		return d, nil
 	}
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("vgg: no cache directory (%w): set STYLELAB_CACHE to a writable directory", err)
+		return "", fmt.Errorf("weights: no cache directory (%w): set STYLELAB_CACHE to a writable directory", err)
 	}
 	return filepath.Join(d, "stylelab", "weights"), nil
 }
 
 // cachePath is the cache file for a source with the given sha256.
 func cachePath(sum string) (string, error) {
-	dir, err := CacheDir()
+	dir, err := cacheDir()
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(dir, sum+cacheExt), nil
 }
 
-// SaveCache writes w to path in the cache format, atomically: a reader sees
+// saveCache writes w to path in the cache format, atomically: a reader sees
 // either the old file or the complete new one. Parent directories are created.
-func SaveCache(w *Weights, path string) error {
+func saveCache(w *vgg.Weights, path string) error {
 	if err := w.Validate(); err != nil {
-		return fmt.Errorf("vgg: not caching invalid weights: %w", err)
+		return fmt.Errorf("weights: not caching invalid weights: %w", err)
 	}
 	meta := cacheMeta{Source: w.Source, SHA256: w.SHA256, Preprocess: w.Preprocess}
 	var arrays [][]float32
@@ -84,14 +87,14 @@ func SaveCache(w *Weights, path string) error {
 	}
 	js, err := json.Marshal(meta)
 	if err != nil {
-		return fmt.Errorf("vgg: cache metadata: %w", err)
+		return fmt.Errorf("weights: cache metadata: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("vgg: cache directory: %w (set STYLELAB_CACHE to a writable directory)", err)
+		return fmt.Errorf("weights: cache directory: %w (set STYLELAB_CACHE to a writable directory)", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("vgg: writing cache: %w (set STYLELAB_CACHE to a writable directory)", err)
+		return fmt.Errorf("weights: writing cache: %w (set STYLELAB_CACHE to a writable directory)", err)
 	}
 	err = writeCache(tmp, js, arrays)
 	if cerr := tmp.Close(); err == nil {
@@ -102,7 +105,7 @@ func SaveCache(w *Weights, path string) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("vgg: writing cache %s: %w", path, err)
+		return fmt.Errorf("weights: writing cache %s: %w", path, err)
 	}
 	return nil
 }
@@ -144,58 +147,55 @@ func writeCache(f *os.File, js []byte, arrays [][]float32) error {
 	return f.Sync()
 }
 
-// LoadCache reads a file SaveCache wrote, checking its checksum and shapes.
-func LoadCache(path string) (*Weights, error) { return loadCache(path, true) }
-
-// loadCache reads a cache file; without classifier, the fc layers are
-// checksummed but not kept.
-func loadCache(path string, classifier bool) (*Weights, error) {
+// loadCache reads a file saveCache wrote, checking its checksum and shapes;
+// without classifier, the fc layers are checksummed but not kept.
+func loadCache(path string, classifier bool) (*vgg.Weights, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: opening weights cache: %w", err)
+		return nil, fmt.Errorf("weights: opening weights cache: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: %w", path, err)
+		return nil, fmt.Errorf("weights: %s: %w", path, err)
 	}
 	r := bufio.NewReaderSize(f, 1<<20)
 	head := make([]byte, cacheHeaderLen)
 	if _, err := io.ReadFull(r, head); err != nil || string(head[:8]) != cacheMagic {
-		return nil, fmt.Errorf("vgg: %s: not a stylelab weights cache file (bad header): delete it", path)
+		return nil, fmt.Errorf("weights: %s: not a stylelab weights cache file (bad header): delete it", path)
 	}
 	if v := binary.LittleEndian.Uint32(head[8:]); v != cacheVersion {
-		return nil, fmt.Errorf("vgg: %s: cache format version %d, this build reads %d: delete the file and load the original weights again", path, v, cacheVersion)
+		return nil, fmt.Errorf("weights: %s: cache format version %d, this build reads %d: delete the file and load the original weights again", path, v, cacheVersion)
 	}
 	jsLen := int64(binary.LittleEndian.Uint32(head[12:]))
 	wantCRC := binary.LittleEndian.Uint32(head[16:])
 	if jsLen > 1<<20 || cacheHeaderLen+jsLen > st.Size() {
-		return nil, fmt.Errorf("vgg: %s: cache metadata length %d is corrupt: delete the file", path, jsLen)
+		return nil, fmt.Errorf("weights: %s: cache metadata length %d is corrupt: delete the file", path, jsLen)
 	}
 	js := make([]byte, jsLen)
 	if _, err := io.ReadFull(r, js); err != nil {
-		return nil, fmt.Errorf("vgg: %s: truncated cache file: delete it", path)
+		return nil, fmt.Errorf("weights: %s: truncated cache file: delete it", path)
 	}
 	var meta cacheMeta
 	if err := json.Unmarshal(js, &meta); err != nil {
-		return nil, fmt.Errorf("vgg: %s: cache metadata: %w (delete the file)", path, err)
+		return nil, fmt.Errorf("weights: %s: cache metadata: %w (delete the file)", path, err)
 	}
 	pad := (64 - (cacheHeaderLen+jsLen)%64) % 64
 	if want := cacheHeaderLen + jsLen + pad + 4*meta.Floats; st.Size() != want {
-		return nil, fmt.Errorf("vgg: %s: cache file is %d bytes, its header says %d: truncated or corrupt, delete it", path, st.Size(), want)
+		return nil, fmt.Errorf("weights: %s: cache file is %d bytes, its header says %d: truncated or corrupt, delete it", path, st.Size(), want)
 	}
 	if _, err := r.Discard(int(pad)); err != nil {
-		return nil, fmt.Errorf("vgg: %s: %w", path, err)
+		return nil, fmt.Errorf("weights: %s: %w", path, err)
 	}
 	w, arrays, err := cacheWeights(meta, classifier)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: %w (delete the file)", path, err)
+		return nil, fmt.Errorf("weights: %s: %w (delete the file)", path, err)
 	}
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	tr := io.TeeReader(r, crc)
 	for _, a := range arrays {
-		if err := readFloat32s(tr, a); err != nil {
-			return nil, fmt.Errorf("vgg: %s: reading cache payload: %w", path, err)
+		if err := floats.Read(tr, a); err != nil {
+			return nil, fmt.Errorf("weights: %s: reading cache payload: %w", path, err)
 		}
 	}
 	if !classifier { // checksum the classifier's bytes without keeping them
@@ -206,21 +206,21 @@ func loadCache(path string, classifier bool) (*Weights, error) {
 			}
 		}
 		if n, err := io.CopyN(crc, r, fc); err != nil || n != fc {
-			return nil, fmt.Errorf("vgg: %s: truncated cache file: delete it", path)
+			return nil, fmt.Errorf("weights: %s: truncated cache file: delete it", path)
 		}
 	}
 	if got := crc.Sum32(); got != wantCRC {
-		return nil, fmt.Errorf("vgg: %s: cache checksum %08x, want %08x: the file is corrupt, delete it", path, got, wantCRC)
+		return nil, fmt.Errorf("weights: %s: cache checksum %08x, want %08x: the file is corrupt, delete it", path, got, wantCRC)
 	}
 	if err := w.Validate(); err != nil {
-		return nil, fmt.Errorf("vgg: cache %s: %w", path, err)
+		return nil, fmt.Errorf("weights: cache %s: %w", path, err)
 	}
 	return w, nil
 }
 
 // cacheWeights allocates the layers meta describes and lists their arrays in file order.
-func cacheWeights(meta cacheMeta, classifier bool) (*Weights, [][]float32, error) {
-	w := &Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess}
+func cacheWeights(meta cacheMeta, classifier bool) (*vgg.Weights, [][]float32, error) {
+	w := &vgg.Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess}
 	var arrays [][]float32
 	var total int64
 	for _, l := range meta.Layers {
@@ -236,14 +236,14 @@ func cacheWeights(meta cacheMeta, classifier bool) (*Weights, [][]float32, error
 		}
 		switch l.Kind {
 		case "conv":
-			c := ConvParams{Name: l.Name, Cin: l.In, Cout: l.Out, Kernel: make([]float32, size), Bias: make([]float32, l.Out)}
+			c := vgg.ConvParams{Name: l.Name, Cin: l.In, Cout: l.Out, Kernel: make([]float32, size), Bias: make([]float32, l.Out)}
 			w.Conv = append(w.Conv, c)
 			arrays = append(arrays, c.Kernel, c.Bias)
 		case "fc":
 			if !classifier {
 				continue
 			}
-			f := DenseParams{Name: l.Name, In: l.In, Out: l.Out, Weight: make([]float32, size), Bias: make([]float32, l.Out)}
+			f := vgg.DenseParams{Name: l.Name, In: l.In, Out: l.Out, Weight: make([]float32, size), Bias: make([]float32, l.Out)}
 			w.FC = append(w.FC, f)
 			arrays = append(arrays, f.Weight, f.Bias)
 		default:
@@ -254,23 +254,4 @@ func cacheWeights(meta cacheMeta, classifier bool) (*Weights, [][]float32, error
 		return nil, nil, fmt.Errorf("layers hold %d values, header says %d", total, meta.Floats)
 	}
 	return w, arrays, nil
-}
-
-// readFloat32s fills dst with little-endian float32s read from r.
-func readFloat32s(r io.Reader, dst []float32) error {
-	buf := make([]byte, 4*min(len(dst), 1<<16))
-	for len(dst) > 0 {
-		n := min(len(dst), len(buf)/4)
-		if _, err := io.ReadFull(r, buf[:4*n]); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		for i := range n {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-		}
-		dst = dst[n:]
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package vgg
+package tfjs
 
 import (
 	"encoding/binary"
@@ -8,13 +8,55 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/vgg"
 )
+
+var shared struct {
+	once sync.Once
+	w    *vgg.Weights
+	err  error
+}
+
+// sharedWeights loads the shared TensorFlow.js VGG-19 once per test binary.
+func sharedWeights(t testing.TB) *vgg.Weights {
+	shared.once.Do(func() { shared.w, shared.err = Load(testenv.WeightsDir(t)) })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.w
+}
+
+// TestLoadShared reads the shared uint8 model: the whole network with its
+// classifier, in Caffe's preprocessing, its source the model.json.
+func TestLoadShared(t *testing.T) {
+	w := sharedWeights(t)
+	dir := testenv.WeightsDir(t)
+	if len(w.Conv) != 16 || len(w.FC) != 3 || w.Preprocess != vgg.CaffePreprocessing {
+		t.Errorf("%d conv and %d fc layers, preprocessing %+v; want 16, 3 and Caffe's", len(w.Conv), len(w.FC), w.Preprocess)
+	}
+	if want := filepath.Join(dir, "model.json"); w.Source != want || w.SHA256 != "" {
+		t.Errorf("source %q, sha256 %q; want %q and none (weights.Load hashes)", w.Source, w.SHA256, want)
+	}
+	shards, err := Shards(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shards) != 138 || shards[0] != filepath.Join(dir, "group1-shard1of138.bin") || shards[137] != filepath.Join(dir, "group1-shard138of138.bin") {
+		t.Errorf("Shards = %d paths from %v, want group1-shard1of138.bin ... group1-shard138of138.bin in %s", len(shards), shards[:min(2, len(shards))], dir)
+	}
+	if _, err := Shards(t.TempDir()); err == nil || !strings.HasPrefix(err.Error(), "tfjs: ") || !strings.Contains(err.Error(), "model.json") {
+		t.Errorf("Shards of a directory without model.json: %v", err)
+	}
+}
 
 // writeTFJS writes the conv layers of w as a TensorFlow.js layers model in
 // dtype ("float32", "float16", or quantized "uint8"/"uint16"), split into
 // shards of shardSize bytes, and returns its directory.
-func writeTFJS(t *testing.T, w *Weights, dtype string, shardSize int) string {
+func writeTFJS(t *testing.T, w *vgg.Weights, dtype string, shardSize int) string {
 	dir := t.TempDir()
 	var stream []byte
 	var specs []map[string]any
@@ -116,9 +158,9 @@ func floatToHalf(f float32) uint16 {
 	return h
 }
 
-// TestLoadTFJSDtypes writes the shared weights back in every TensorFlow.js
+// TestLoadDtypes writes the shared weights back in every TensorFlow.js
 // dtype and reads them again: float32 exactly, the others within their precision.
-func TestLoadTFJSDtypes(t *testing.T) {
+func TestLoadDtypes(t *testing.T) {
 	src := sharedWeights(t)
 	tests := []struct {
 		dtype string
@@ -131,12 +173,12 @@ func TestLoadTFJSDtypes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.dtype, func(t *testing.T) {
-			w, err := LoadTFJS(writeTFJS(t, src, tc.dtype, 3<<20))
+			w, err := Load(writeTFJS(t, src, tc.dtype, 3<<20))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(w.FC) != 0 || w.Preprocess != CaffePreprocessing || len(w.SHA256) != 64 {
-				t.Errorf("classifier %d layers, preprocessing %+v, sha256 %q", len(w.FC), w.Preprocess, w.SHA256)
+			if len(w.FC) != 0 || w.Preprocess != vgg.CaffePreprocessing {
+				t.Errorf("classifier %d layers, preprocessing %+v", len(w.FC), w.Preprocess)
 			}
 			for i, c := range w.Conv {
 				for _, pair := range [][2][]float32{{c.Kernel, src.Conv[i].Kernel}, {c.Bias, src.Conv[i].Bias}} {
@@ -156,7 +198,7 @@ func TestLoadTFJSDtypes(t *testing.T) {
 	}
 }
 
-func TestLoadTFJSBadFiles(t *testing.T) {
+func TestLoadBadFiles(t *testing.T) {
 	src := sharedWeights(t)
 	tests := []struct {
 		name   string
@@ -183,7 +225,7 @@ func TestLoadTFJSBadFiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeTFJS(t, src, "uint8", 4<<20) // five shards
 			tc.break_(dir)
-			_, err := LoadTFJS(dir)
+			_, err := Load(dir)
 			if err == nil {
 				t.Fatal("no error")
 			}

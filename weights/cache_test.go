@@ -1,4 +1,4 @@
-package vgg
+package weights
 
 import (
 	"bytes"
@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stylelab/stylelab/vgg"
 )
 
 // sameWeights reports the first difference between a and b, bit for bit.
-func sameWeights(a, b *Weights) error {
+func sameWeights(a, b *vgg.Weights) error {
 	if a.SHA256 != b.SHA256 || a.Preprocess != b.Preprocess {
 		return fmt.Errorf("metadata differs: %s %+v vs %s %+v", a.SHA256, a.Preprocess, b.SHA256, b.Preprocess)
 	}
@@ -57,18 +59,29 @@ func sameWeights(a, b *Weights) error {
 	return nil
 }
 
+// value is a deterministic pseudo-random value in [-1, 1) for element i of
+// a layer's array.
+func value(layer, array, i int) float32 {
+	x := uint64(layer*2+array)<<40 ^ uint64(i)
+	x += 0x9e3779b97f4a7c15 // splitmix64
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return float32(int32(x>>32)) / (1 << 31)
+}
+
 // convOnlyWeights is a valid conv-only VGG-19 with deterministic values,
 // including -0 and subnormals, which the cache must keep exactly.
-func convOnlyWeights() *Weights {
-	w := &Weights{Source: "synthetic", SHA256: strings.Repeat("ab", 32), Preprocess: TorchPreprocessing}
-	for i, name := range ConvNames {
-		cin, cout := convChannels(i)
-		c := ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: make([]float32, cout*cin*9), Bias: make([]float32, cout)}
+func convOnlyWeights() *vgg.Weights {
+	w := &vgg.Weights{Source: "synthetic", SHA256: strings.Repeat("ab", 32), Preprocess: vgg.TorchPreprocessing}
+	for i, name := range vgg.ConvNames {
+		cin, cout := vgg.ConvChannels(i)
+		c := vgg.ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: make([]float32, cout*cin*9), Bias: make([]float32, cout)}
 		for j := range c.Kernel {
-			c.Kernel[j] = caffeValue(i, 0, j)
+			c.Kernel[j] = value(i, 0, j)
 		}
 		for j := range c.Bias {
-			c.Bias[j] = caffeValue(i, 1, j)
+			c.Bias[j] = value(i, 1, j)
 		}
 		c.Bias[0], c.Bias[1] = float32(math.Copysign(0, -1)), math.Float32frombits(1)
 		w.Conv = append(w.Conv, c)
@@ -81,10 +94,10 @@ func convOnlyWeights() *Weights {
 func TestCacheRoundTrip(t *testing.T) {
 	w := convOnlyWeights()
 	path := filepath.Join(t.TempDir(), "sub", "w"+cacheExt)
-	if err := SaveCache(w, path); err != nil {
+	if err := saveCache(w, path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadCache(path)
+	got, err := loadCache(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +112,7 @@ func TestCacheRoundTrip(t *testing.T) {
 func TestLoadCacheCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good"+cacheExt)
-	if err := SaveCache(convOnlyWeights(), good); err != nil {
+	if err := saveCache(convOnlyWeights(), good); err != nil {
 		t.Fatal(err)
 	}
 	orig, err := os.ReadFile(good)
@@ -129,12 +142,12 @@ func TestLoadCacheCorrupt(t *testing.T) {
 			if err := os.WriteFile(path, tc.edit(bytes.Clone(orig)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := LoadCache(path)
+			_, err := loadCache(path, true)
 			if err == nil {
 				t.Fatal("loaded without error")
 			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "vgg: ") || !strings.Contains(msg, path) || !strings.Contains(msg, tc.want) {
-				t.Fatalf("error %q, want \"vgg: \", the path and %q", msg, tc.want)
+			if msg := err.Error(); !strings.HasPrefix(msg, "weights: ") || !strings.Contains(msg, path) || !strings.Contains(msg, tc.want) {
+				t.Fatalf("error %q, want \"weights: \", the path and %q", msg, tc.want)
 			}
 		})
 	}
@@ -144,19 +157,19 @@ func TestSaveCacheAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "w"+cacheExt)
 	w := convOnlyWeights()
-	if err := SaveCache(w, path); err != nil {
+	if err := saveCache(w, path); err != nil {
 		t.Fatal(err)
 	}
 	w.Conv[2].Bias[3] = 42 // replace the file with a changed copy
-	if err := SaveCache(w, path); err != nil {
+	if err := saveCache(w, path); err != nil {
 		t.Fatal(err)
 	}
 	bad := convOnlyWeights()
 	bad.Conv[0].Kernel[5] = float32(math.NaN())
-	if err := SaveCache(bad, path); err == nil || !strings.Contains(err.Error(), "non-finite") {
+	if err := saveCache(bad, path); err == nil || !strings.Contains(err.Error(), "non-finite") {
 		t.Fatalf("saving NaN weights: %v, want a refusal naming the non-finite value", err)
 	}
-	got, err := LoadCache(path)
+	got, err := loadCache(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,12 +187,12 @@ func TestSaveCacheAtomic(t *testing.T) {
 
 func TestCacheDir(t *testing.T) {
 	t.Setenv("STYLELAB_CACHE", "/some/where")
-	if d, err := CacheDir(); err != nil || d != "/some/where" {
-		t.Fatalf("CacheDir with STYLELAB_CACHE = %q, %v", d, err)
+	if d, err := cacheDir(); err != nil || d != "/some/where" {
+		t.Fatalf("cacheDir with STYLELAB_CACHE = %q, %v", d, err)
 	}
 	t.Setenv("STYLELAB_CACHE", "")
 	t.Setenv("XDG_CACHE_HOME", "/xdg")
-	if d, err := CacheDir(); err != nil || d != "/xdg/stylelab/weights" {
-		t.Fatalf("default CacheDir = %q, %v", d, err)
+	if d, err := cacheDir(); err != nil || d != "/xdg/stylelab/weights" {
+		t.Fatalf("default cacheDir = %q, %v", d, err)
 	}
 }

@@ -1,4 +1,4 @@
-package vgg
+package fetch
 
 import (
 	"bytes"
@@ -67,15 +67,15 @@ func (s *fileServer) requests() []string {
 }
 
 // testModel is a two-file model with deterministic contents served by a new server.
-func testModel(t *testing.T) (RemoteModel, map[string][]byte) {
+func testModel(t *testing.T) (Model, map[string][]byte) {
 	files := map[string][]byte{"a.bin": make([]byte, 3<<20+17), "b.bin": []byte("small second file")}
 	for i := range files["a.bin"] {
 		files["a.bin"][i] = byte(i * 7 / 3)
 	}
-	m := RemoteModel{Name: "test-model", Format: FormatTorch}
+	m := Model{Name: "test-model", Format: "torch"}
 	for _, name := range []string{"a.bin", "b.bin"} {
 		sum := sha256.Sum256(files[name])
-		m.Files = append(m.Files, RemoteFile{Name: name, URL: "http://unused.invalid/" + name, Size: int64(len(files[name])), SHA256: hex.EncodeToString(sum[:])})
+		m.Files = append(m.Files, File{Name: name, URL: "http://unused.invalid/" + name, Size: int64(len(files[name])), SHA256: hex.EncodeToString(sum[:])})
 	}
 	return m, files
 }
@@ -93,9 +93,9 @@ func checkFiles(t *testing.T, dir string, files map[string][]byte) {
 	}
 }
 
-// TestFetchShared downloads the registered TensorFlow.js model from a local
+// TestDownloadShared downloads the registered TensorFlow.js model from a local
 // server holding the shared copy, and verifies it against the registry.
-func TestFetchShared(t *testing.T) {
+func TestDownloadShared(t *testing.T) {
 	src := testenv.WeightsDir(t)
 	var reqs int
 	var mu sync.Mutex
@@ -115,7 +115,11 @@ func TestFetchShared(t *testing.T) {
 		last, total = done, tot
 	}
 	const model = "vgg19-imagenet-tfjs-uint8"
-	if err := Fetch(context.Background(), model, dir, FetchOptions{BaseURL: srv.URL, Progress: progress}); err != nil {
+	m, err := Find(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Download(context.Background(), m, dir, Options{BaseURL: srv.URL, Progress: progress}); err != nil {
 		t.Fatal(err)
 	}
 	if want := int64(143667240 + 25990); last != want || total != want {
@@ -133,23 +137,23 @@ func TestFetchShared(t *testing.T) {
 	mu.Lock()
 	reqs = 0
 	mu.Unlock()
-	if err := Fetch(context.Background(), model, dir, FetchOptions{BaseURL: srv.URL}); err != nil {
+	if err := Download(context.Background(), m, dir, Options{BaseURL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	if reqs != 0 {
-		t.Fatalf("second Fetch made %d requests for files already in place", reqs)
+		t.Fatalf("second Download made %d requests for files already in place", reqs)
 	}
 }
 
-func TestFetchResume(t *testing.T) {
+func TestDownloadResume(t *testing.T) {
 	for _, attempts := range []int{1, 3} {
 		t.Run(fmt.Sprint("attempts=", attempts), func(t *testing.T) {
 			m, files := testModel(t)
 			srv := newFileServer(t, files)
 			srv.cut["a.bin"] = 1 << 20
 			dir := t.TempDir()
-			opts := FetchOptions{BaseURL: srv.URL, Attempts: attempts}
-			err := FetchModel(context.Background(), m, dir, opts)
+			opts := Options{BaseURL: srv.URL, Attempts: attempts}
+			err := Download(context.Background(), m, dir, opts)
 			if attempts == 1 {
 				if err == nil || !strings.Contains(err.Error(), "broke off") || !strings.Contains(err.Error(), srv.URL+"/a.bin") {
 					t.Fatalf("cut-off download: %v, want an error saying it broke off", err)
@@ -158,7 +162,7 @@ func TestFetchResume(t *testing.T) {
 				if serr != nil || st.Size() == 0 || st.Size() > 1<<20 {
 					t.Fatalf("partial file after the cut: %v %v", st, serr)
 				}
-				err = FetchModel(context.Background(), m, dir, opts)
+				err = Download(context.Background(), m, dir, opts)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -172,7 +176,7 @@ func TestFetchResume(t *testing.T) {
 	}
 }
 
-func TestFetchErrors(t *testing.T) {
+func TestDownloadErrors(t *testing.T) {
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -181,18 +185,18 @@ func TestFetchErrors(t *testing.T) {
 	closed.Close()
 	for _, tc := range []struct {
 		name   string
-		edit   func(*RemoteModel, map[string][]byte)
+		edit   func(*Model, map[string][]byte)
 		base   string // "" means the test server
 		target error
 		want   []string
 	}{
-		{"sha256 mismatch", func(m *RemoteModel, files map[string][]byte) { files["a.bin"][5]++ }, "", ErrChecksum,
+		{"sha256 mismatch", func(m *Model, files map[string][]byte) { files["a.bin"][5]++ }, "", errChecksum,
 			[]string{"a.bin", "sha256", "want ", "corrupt", "deleted it"}},
-		{"size mismatch", func(m *RemoteModel, files map[string][]byte) { files["b.bin"] = append(files["b.bin"], '!') }, "", ErrChecksum,
+		{"size mismatch", func(m *Model, files map[string][]byte) { files["b.bin"] = append(files["b.bin"], '!') }, "", errChecksum,
 			[]string{"b.bin", "downloaded 18 bytes", "want 17"}},
-		{"404", func(m *RemoteModel, files map[string][]byte) { delete(files, "b.bin") }, "", nil,
+		{"404", func(m *Model, files map[string][]byte) { delete(files, "b.bin") }, "", nil,
 			[]string{"/b.bin", "404 Not Found"}},
-		{"unreachable", nil, deadURL, ErrUnreachable,
+		{"unreachable", nil, deadURL, errUnreachable,
 			[]string{deadURL + "/a.bin", "network unreachable", "by hand", "http://unused.invalid/a.bin", "-base-url", "STYLELAB_WEIGHTS_URL", "stylelab weights verify"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,21 +210,21 @@ func TestFetchErrors(t *testing.T) {
 				base = srv.URL
 			}
 			dir := t.TempDir()
-			err := FetchModel(context.Background(), m, dir, FetchOptions{BaseURL: base, Attempts: 2})
+			err := Download(context.Background(), m, dir, Options{BaseURL: base, Attempts: 2})
 			if err == nil {
-				t.Fatal("Fetch succeeded")
+				t.Fatal("Download succeeded")
 			}
 			if tc.target != nil && !errors.Is(err, tc.target) {
 				t.Fatalf("error %v is not %v", err, tc.target)
 			}
 			for _, s := range append(tc.want, dir) {
-				if !strings.Contains(err.Error(), s) && !(s == dir && tc.target != ErrUnreachable) {
+				if !strings.Contains(err.Error(), s) && !(s == dir && tc.target != errUnreachable) {
 					t.Errorf("error lacks %q:\n%v", s, err)
 				}
 			}
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
-				if tc.target == ErrChecksum && strings.HasSuffix(e.Name(), ".part") {
+				if tc.target == errChecksum && strings.HasSuffix(e.Name(), ".part") {
 					t.Errorf("corrupt %s kept", e.Name())
 				}
 			}
@@ -228,7 +232,7 @@ func TestFetchErrors(t *testing.T) {
 	}
 }
 
-func TestFetchCancel(t *testing.T) {
+func TestDownloadCancel(t *testing.T) {
 	started := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000000")
@@ -238,22 +242,22 @@ func TestFetchCancel(t *testing.T) {
 		<-r.Context().Done() // never finishes on its own
 	}))
 	defer srv.Close()
-	m := RemoteModel{Name: "slow", Files: []RemoteFile{{Name: "w.bin", Size: 1000000}}}
+	m := Model{Name: "slow", Files: []File{{Name: "w.bin", Size: 1000000}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-started; time.Sleep(50 * time.Millisecond); cancel() }()
 	dir := t.TempDir()
-	err := FetchModel(ctx, m, dir, FetchOptions{BaseURL: srv.URL})
+	err := Download(ctx, m, dir, Options{BaseURL: srv.URL})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "resume") {
-		t.Fatalf("cancelled Fetch returned %v", err)
+		t.Fatalf("cancelled Download returned %v", err)
 	}
 	if st, err := os.Stat(filepath.Join(dir, "w.bin.part")); err != nil || st.Size() != 1000 {
 		t.Fatalf("partial file after cancel: %v, %v", st, err)
 	}
 }
 
-// TestFetchUnknownHash covers files published without size (and with only a
+// TestDownloadUnknownHash covers files published without size (and with only a
 // hash prefix), and a corrupt file already in place being replaced.
-func TestFetchUnknownHash(t *testing.T) {
+func TestDownloadUnknownHash(t *testing.T) {
 	m, files := testModel(t)
 	sum := sha256.Sum256(files["a.bin"])
 	m.Files[0].Size, m.Files[0].SHA256 = 0, hex.EncodeToString(sum[:4])
@@ -263,7 +267,7 @@ func TestFetchUnknownHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	var totals []int64
-	err := FetchModel(context.Background(), m, dir, FetchOptions{BaseURL: srv.URL, Progress: func(_, total int64) { totals = append(totals, total) }})
+	err := Download(context.Background(), m, dir, Options{BaseURL: srv.URL, Progress: func(_, total int64) { totals = append(totals, total) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +310,7 @@ func TestVerify(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checks, err := Verify(ctx, tc.path)
-			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "vgg: ")) {
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "fetch: ")) {
 				t.Fatalf("error %v, want %q", err, tc.err)
 			}
 			if tc.status != "" && (len(checks) != 1 || checks[0].Status != tc.status) {
@@ -316,8 +320,8 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestRemoteModels(t *testing.T) {
-	models := RemoteModels()
+func TestModels(t *testing.T) {
+	models := Models()
 	sums, err := os.ReadFile(filepath.Join(testenv.WeightsDir(t), "SHA256SUMS"))
 	if err != nil {
 		t.Fatal(err)
@@ -328,23 +332,23 @@ func TestRemoteModels(t *testing.T) {
 				t.Errorf("%s: URL %s does not end in its name", f.Name, f.URL)
 			}
 			switch m.Format {
-			case FormatTFJS: // every hash and size matches the shared copy
+			case "tfjs": // every hash and size matches the shared copy
 				st, err := os.Stat(filepath.Join(testenv.WeightsDir(t), f.Name))
 				if err != nil || st.Size() != f.Size || !bytes.Contains(sums, []byte(f.SHA256+"  "+f.Name+"\n")) {
 					t.Errorf("%s: size %d, sha256 %s disagree with the shared copy (%v)", f.Name, f.Size, f.SHA256, err)
 				}
-			case FormatTorch:
+			case "torch":
 				if f.SHA256 != "dcbb9e9d" || !strings.Contains(f.Name, f.SHA256) {
 					t.Errorf("torchvision file %s: hash prefix %q", f.Name, f.SHA256)
 				}
-			case FormatCaffe:
+			case "caffe":
 				if f.SHA256 != "" || !strings.Contains(m.Note, "no sha256") {
 					t.Errorf("caffe file claims a hash %q", f.SHA256)
 				}
 			}
 		}
 	}
-	if _, err := FindRemoteModel("vgg16"); err == nil || !strings.Contains(err.Error(), "vgg19-torchvision") {
+	if _, err := Find("vgg16"); err == nil || !strings.Contains(err.Error(), "vgg19-torchvision") {
 		t.Fatalf("unknown model error %v does not list the known ones", err)
 	}
 }

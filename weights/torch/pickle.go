@@ -1,4 +1,4 @@
-package vgg
+package torch
 
 import (
 	"bufio"

@@ -1,10 +1,8 @@
-package vgg
+package tfjs
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,18 +11,22 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/internal/floats"
 )
 
-// tfjsModel is the part of a TensorFlow.js layers model.json that holds weights.
-type tfjsModel struct {
+// model is the part of a TensorFlow.js layers model.json that holds weights.
+type model struct {
 	Format          string `json:"format"`
 	WeightsManifest []struct {
 		Paths   []string     `json:"paths"`
-		Weights []tfjsWeight `json:"weights"`
+		Weights []tensorSpec `json:"weights"`
 	} `json:"weightsManifest"`
 }
 
-type tfjsWeight struct {
+// tensorSpec is one tensor of a weight group.
+type tensorSpec struct {
 	Name         string `json:"name"`
 	Shape        []int  `json:"shape"`
 	Dtype        string `json:"dtype"`
@@ -35,55 +37,78 @@ type tfjsWeight struct {
 	} `json:"quantization"`
 }
 
-// LoadTFJS reads a Keras VGG-19 saved as a TensorFlow.js layers model
+// Load reads a Keras VGG-19 saved as a TensorFlow.js layers model
 // (model.json and its binary shards), float32 or quantized to uint8, uint16
 // or float16. dir is the model's directory or its model.json. Keras' VGG-19
-// takes Caffe-style BGR input; the result is converted to the canonical RGB form.
-func LoadTFJS(dir string) (*Weights, error) {
+// takes Caffe-style BGR input; the result is converted to the canonical RGB
+// form. Source is model.json's path; SHA256 is left to weights.Load.
+func Load(dir string) (*vgg.Weights, error) {
+	jsonPath, m, err := readModel(dir)
+	if err != nil {
+		return nil, err
+	}
+	if m.Format != "layers-model" || len(m.WeightsManifest) == 0 {
+		return nil, fmt.Errorf("tfjs: %s: format %q with %d weight groups, want a \"layers-model\" with weights", jsonPath, m.Format, len(m.WeightsManifest))
+	}
+	tensors := map[string][]float32{}
+	shapes := map[string][]int{}
+	base := filepath.Dir(jsonPath)
+	for _, group := range m.WeightsManifest {
+		stream, err := newShardReader(base, group.Paths)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range group.Weights {
+			vals, err := readTensor(stream, w)
+			if err != nil {
+				return nil, fmt.Errorf("tfjs: %s: tensor %s: %w", jsonPath, w.Name, err)
+			}
+			name := kerasName(w.Name)
+			tensors[name], shapes[name] = vals, w.Shape
+		}
+		if n, _ := io.Copy(io.Discard, stream); n > 0 {
+			return nil, fmt.Errorf("tfjs: %s: %d bytes left in the shards after the last tensor: the manifest does not match its shards", jsonPath, n)
+		}
+	}
+	w, err := fromKeras(tensors, shapes)
+	if err != nil {
+		return nil, fmt.Errorf("tfjs: %s: %w", jsonPath, err)
+	}
+	w.Source = jsonPath
+	return w, w.Validate()
+}
+
+// Shards lists the paths of the shard files that the model.json in dir
+// names, in manifest order.
+func Shards(dir string) ([]string, error) {
+	jsonPath, m, err := readModel(dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, g := range m.WeightsManifest {
+		for _, p := range g.Paths {
+			paths = append(paths, filepath.Join(filepath.Dir(jsonPath), p))
+		}
+	}
+	return paths, nil
+}
+
+// readModel reads dir/model.json (or dir itself when it is the file).
+func readModel(dir string) (string, *model, error) {
 	jsonPath := dir
 	if st, err := os.Stat(dir); err == nil && st.IsDir() {
 		jsonPath = filepath.Join(dir, "model.json")
 	}
 	raw, err := os.ReadFile(jsonPath)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: reading TensorFlow.js model: %w", err)
+		return "", nil, fmt.Errorf("tfjs: reading TensorFlow.js model: %w", err)
 	}
-	var m tfjsModel
+	var m model
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("vgg: %s: not a TensorFlow.js model.json: %w", jsonPath, err)
+		return "", nil, fmt.Errorf("tfjs: %s: not a TensorFlow.js model.json: %w", jsonPath, err)
 	}
-	if m.Format != "layers-model" || len(m.WeightsManifest) == 0 {
-		return nil, fmt.Errorf("vgg: %s: format %q with %d weight groups, want a \"layers-model\" with weights", jsonPath, m.Format, len(m.WeightsManifest))
-	}
-	hash := sha256.New()
-	hash.Write(raw)
-	tensors := map[string][]float32{}
-	shapes := map[string][]int{}
-	base := filepath.Dir(jsonPath)
-	for _, group := range m.WeightsManifest {
-		stream, err := newShardReader(base, group.Paths, hash)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range group.Weights {
-			vals, err := readTFJSTensor(stream, w)
-			if err != nil {
-				return nil, fmt.Errorf("vgg: %s: tensor %s: %w", jsonPath, w.Name, err)
-			}
-			name := kerasName(w.Name)
-			tensors[name], shapes[name] = vals, w.Shape
-		}
-		if n, _ := io.Copy(io.Discard, stream); n > 0 {
-			return nil, fmt.Errorf("vgg: %s: %d bytes left in the shards after the last tensor: the manifest does not match its shards", jsonPath, n)
-		}
-	}
-	w, err := fromKeras(tensors, shapes)
-	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: %w", jsonPath, err)
-	}
-	w.Source = jsonPath
-	w.SHA256 = hex.EncodeToString(hash.Sum(nil))
-	return w, w.Validate()
+	return jsonPath, &m, nil
 }
 
 // kerasName strips scopes and ":0" suffixes: "vgg19/block1_conv1/kernel:0" -> "block1_conv1/kernel".
@@ -96,21 +121,21 @@ func kerasName(name string) string {
 	return strings.Join(parts, "/")
 }
 
-// newShardReader concatenates a weight group's shards, hashing what it reads.
-func newShardReader(base string, paths []string, hash io.Writer) (io.Reader, error) {
+// newShardReader concatenates a weight group's shards.
+func newShardReader(base string, paths []string) (io.Reader, error) {
 	readers := make([]io.Reader, len(paths))
 	for i, p := range paths {
 		f, err := os.ReadFile(filepath.Join(base, p))
 		if err != nil {
-			return nil, fmt.Errorf("vgg: TensorFlow.js shard %d of %d: %w", i+1, len(paths), err)
+			return nil, fmt.Errorf("tfjs: TensorFlow.js shard %d of %d: %w", i+1, len(paths), err)
 		}
-		hash.Write(f)
 		readers[i] = bytes.NewReader(f)
 	}
 	return io.MultiReader(readers...), nil
 }
 
-func readTFJSTensor(r io.Reader, w tfjsWeight) ([]float32, error) {
+// readTensor decodes one tensor from the shards, dequantizing it.
+func readTensor(r io.Reader, w tensorSpec) ([]float32, error) {
 	n := 1
 	for _, d := range w.Shape {
 		if d <= 0 {
@@ -143,33 +168,17 @@ func readTFJSTensor(r io.Reader, w tfjsWeight) ([]float32, error) {
 		case "uint16":
 			out[i] = float32(float64(binary.LittleEndian.Uint16(buf[2*i:]))*scale + min)
 		case "float16":
-			out[i] = halfToFloat(binary.LittleEndian.Uint16(buf[2*i:]))
+			out[i] = floats.FromHalf(binary.LittleEndian.Uint16(buf[2*i:]))
 		}
 	}
 	return out, nil
 }
 
-// halfToFloat converts an IEEE 754 half-precision value.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal
-		return float32(math.Copysign(float64(mant)/1024*math.Pow(2, -14), float64(int32(sign)|1)))
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
-}
-
 // fromKeras converts Keras' HWIO kernels and BGR input to the canonical form.
-func fromKeras(t map[string][]float32, shapes map[string][]int) (*Weights, error) {
-	w := &Weights{Preprocess: CaffePreprocessing}
-	for i, name := range ConvNames {
-		cin, cout := convChannels(i)
+func fromKeras(t map[string][]float32, shapes map[string][]int) (*vgg.Weights, error) {
+	w := &vgg.Weights{Preprocess: vgg.CaffePreprocessing}
+	for i, name := range vgg.ConvNames {
+		cin, cout := vgg.ConvChannels(i)
 		kname := "block" + name[4:5] + "_conv" + name[6:] // conv3_4 -> block3_conv4
 		k, b := t[kname+"/kernel"], t[kname+"/bias"]
 		if k == nil || b == nil {
@@ -192,7 +201,7 @@ func fromKeras(t map[string][]float32, shapes map[string][]int) (*Weights, error
 				}
 			}
 		}
-		w.Conv = append(w.Conv, ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: kernel, Bias: b})
+		w.Conv = append(w.Conv, vgg.ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: kernel, Bias: b})
 	}
 	fcs := []struct{ keras, name string }{{"fc1", "fc6"}, {"fc2", "fc7"}, {"predictions", "fc8"}}
 	for i, fc := range fcs {
@@ -216,7 +225,7 @@ func fromKeras(t map[string][]float32, shapes map[string][]int) (*Weights, error
 				weight[o*in+dst] = k[j*out+o]
 			}
 		}
-		w.FC = append(w.FC, DenseParams{Name: fc.name, In: in, Out: out, Weight: weight, Bias: b})
+		w.FC = append(w.FC, vgg.DenseParams{Name: fc.name, In: in, Out: out, Weight: weight, Bias: b})
 	}
 	return w, nil
 }

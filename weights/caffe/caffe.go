@@ -1,4 +1,4 @@
-package vgg
+package caffe
 
 import (
 	"encoding/binary"
@@ -6,50 +6,32 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/stylelab/stylelab/vgg"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// LoadCaffe reads a Caffe VGG-19 .caffemodel (binary NetParameter) with
+// Load reads a Caffe VGG-19 .caffemodel (binary NetParameter) with
 // layers in the V2 (`layer`), V1 (`layers`) or V0 layout: the original
 // VGG_ILSVRC_19_layers.caffemodel or Gatys et al.'s vgg_normalised.caffemodel.
 // Layers are matched by name (conv1_1 ... conv5_4 and, when present, fc6,
 // fc7, fc8); others are ignored. Caffe reads BGR 0..255 minus the mean:
-// Preprocess is CaffePreprocessing and conv1_1 is permuted to take RGB.
-func LoadCaffe(path string) (*Weights, error) {
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return nil, err
-	}
-	return loadCaffe(path, sum)
-}
-
-// caffeLayer is a named layer and its undecoded BlobProto messages.
-type caffeLayer struct {
-	name  string
-	blobs [][]byte
-}
-
-// caffeBlob is a decoded BlobProto.
-type caffeBlob struct {
-	shape []int64
-	data  []float32
-}
-
-// loadCaffe is LoadCaffe with the source's sha256 already known.
-func loadCaffe(path, sum string) (*Weights, error) {
+// Preprocess is vgg.CaffePreprocessing and conv1_1 is permuted to take RGB.
+// Source is path; SHA256 is left to weights.Load.
+func Load(path string) (*vgg.Weights, error) {
 	buf, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: reading Caffe model: %w", err)
+		return nil, fmt.Errorf("caffe: reading Caffe model: %w", err)
 	}
 	layers, err := caffeLayers(buf)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: %w (truncated or not a .caffemodel: re-download it)", path, err)
+		return nil, fmt.Errorf("caffe: %s: %w (truncated or not a .caffemodel: re-download it)", path, err)
 	}
 	if len(layers) == 0 {
-		return nil, fmt.Errorf("vgg: %s: no layers: not a Caffe NetParameter (.caffemodel)", path)
+		return nil, fmt.Errorf("caffe: %s: no layers: not a Caffe NetParameter (.caffemodel)", path)
 	}
 	byName := map[string]*caffeLayer{}
 	for i := range layers {
@@ -61,35 +43,35 @@ func loadCaffe(path, sum string) (*Weights, error) {
 	blobs := func(name string, shapes ...[]int64) ([]caffeBlob, error) {
 		l := byName[name]
 		if len(l.blobs) != len(shapes) {
-			return nil, fmt.Errorf("vgg: %s: layer %s has %d blobs, want %d (weights and bias)", path, name, len(l.blobs), len(shapes))
+			return nil, fmt.Errorf("caffe: %s: layer %s has %d blobs, want %d (weights and bias)", path, name, len(l.blobs), len(shapes))
 		}
 		out := make([]caffeBlob, len(shapes))
 		for i, raw := range l.blobs {
 			b, err := decodeBlob(raw)
 			if err != nil {
-				return nil, fmt.Errorf("vgg: %s: layer %s blob %d: %w", path, name, i, err)
+				return nil, fmt.Errorf("caffe: %s: layer %s blob %d: %w", path, name, i, err)
 			}
 			if !caffeShapeIs(b.shape, shapes[i]) || int64(len(b.data)) != product(shapes[i]) {
-				return nil, fmt.Errorf("vgg: %s: layer %s blob %d has shape %v and %d values, want shape %v (VGG-19)",
+				return nil, fmt.Errorf("caffe: %s: layer %s blob %d has shape %v and %d values, want shape %v (VGG-19)",
 					path, name, i, b.shape, len(b.data), shapes[i])
 			}
 			out[i] = b
 		}
 		return out, nil
 	}
-	need := ConvNames
+	need := vgg.ConvNames
 	if byName["fc6"] != nil {
-		need = append(append([]string(nil), ConvNames...), "fc6", "fc7", "fc8")
+		need = append(append([]string(nil), vgg.ConvNames...), "fc6", "fc7", "fc8")
 	}
 	for _, name := range need { // report a missing layer before decoding anything
 		if byName[name] == nil {
-			return nil, fmt.Errorf("vgg: %s: no layer named %s; a VGG-19 .caffemodel has conv1_1 ... conv5_4 (and optionally fc6, fc7, fc8), this file has %s",
+			return nil, fmt.Errorf("caffe: %s: no layer named %s; a VGG-19 .caffemodel has conv1_1 ... conv5_4 (and optionally fc6, fc7, fc8), this file has %s",
 				path, name, layerList(byName))
 		}
 	}
-	w := &Weights{Source: path, SHA256: sum, Preprocess: CaffePreprocessing}
-	for i, name := range ConvNames {
-		cin, cout := convChannels(i)
+	w := &vgg.Weights{Source: path, Preprocess: vgg.CaffePreprocessing}
+	for i, name := range vgg.ConvNames {
+		cin, cout := vgg.ConvChannels(i)
 		b, err := blobs(name, []int64{int64(cout), int64(cin), 3, 3}, []int64{int64(cout)})
 		if err != nil {
 			return nil, err
@@ -98,10 +80,10 @@ func loadCaffe(path, sum string) (*Weights, error) {
 		if i == 0 {
 			kernel = swapBGR(kernel, cout)
 		}
-		w.Conv = append(w.Conv, ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: kernel, Bias: b[1].data})
+		w.Conv = append(w.Conv, vgg.ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: kernel, Bias: b[1].data})
 	}
 	if byName["fc6"] != nil {
-		for _, fc := range []DenseParams{{Name: "fc6", In: 512 * 7 * 7, Out: 4096}, {Name: "fc7", In: 4096, Out: 4096}, {Name: "fc8", In: 4096, Out: 1000}} {
+		for _, fc := range []vgg.DenseParams{{Name: "fc6", In: 512 * 7 * 7, Out: 4096}, {Name: "fc7", In: 4096, Out: 4096}, {Name: "fc8", In: 4096, Out: 1000}} {
 			b, err := blobs(fc.Name, []int64{int64(fc.Out), int64(fc.In)}, []int64{int64(fc.Out)})
 			if err != nil {
 				return nil, err
@@ -114,6 +96,18 @@ func loadCaffe(path, sum string) (*Weights, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// caffeLayer is a named layer and its undecoded BlobProto messages.
+type caffeLayer struct {
+	name  string
+	blobs [][]byte
+}
+
+// caffeBlob is a decoded BlobProto.
+type caffeBlob struct {
+	shape []int64
+	data  []float32
 }
 
 // swapBGR reverses the input-channel axis of a [cout][3][3][3] kernel.
@@ -155,7 +149,7 @@ func caffeShapeIs(shape, want []int64) bool {
 	for len(shape) > len(want) && shape[0] == 1 {
 		shape = shape[1:]
 	}
-	return equalShape(shape, want)
+	return slices.Equal(shape, want)
 }
 
 // caffeLayers lists NetParameter's layers: field 100 (V2) and field 2 (V1).

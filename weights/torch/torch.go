@@ -1,4 +1,4 @@
-package vgg
+package torch
 
 import (
 	"archive/zip"
@@ -11,46 +11,41 @@ import (
 	"math"
 	"math/big"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/internal/floats"
 )
 
-// LoadTorch reads torchvision's VGG-19 state dict (vgg19-dcbb9e9d.pth or any
+// Load reads torchvision's VGG-19 state dict (vgg19-dcbb9e9d.pth or any
 // torch.save(model.state_dict())), in the zip format of PyTorch >= 1.6 or
 // the older "legacy" format. Storages may be float32, float16, bfloat16 or
 // float64. torchvision's network already takes RGB: Preprocess is
-// TorchPreprocessing.
-func LoadTorch(path string) (*Weights, error) {
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return nil, err
-	}
-	return loadTorch(path, sum)
-}
-
-// loadTorch is LoadTorch with the source's sha256 already known.
-func loadTorch(path, sum string) (*Weights, error) {
+// vgg.TorchPreprocessing. Source is path; SHA256 is left to weights.Load.
+func Load(path string) (*vgg.Weights, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: opening PyTorch weights: %w", err)
+		return nil, fmt.Errorf("torch: opening PyTorch weights: %w", err)
 	}
 	defer f.Close()
 	var magic [4]byte
 	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return nil, fmt.Errorf("vgg: %s: too short for a PyTorch file (%v): re-download it", path, err)
+		return nil, fmt.Errorf("torch: %s: too short for a PyTorch file (%v): re-download it", path, err)
 	}
-	var w *Weights
+	var w *vgg.Weights
 	if string(magic[:]) == "PK\x03\x04" {
 		w, err = loadTorchZip(path)
 	} else {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("vgg: %s: %w", path, err)
+			return nil, fmt.Errorf("torch: %s: %w", path, err)
 		}
 		w, err = loadTorchLegacy(path, bufio.NewReaderSize(f, 1<<20))
 	}
 	if err != nil {
 		return nil, err
 	}
-	w.Source, w.SHA256, w.Preprocess = path, sum, TorchPreprocessing
+	w.Source, w.Preprocess = path, vgg.TorchPreprocessing
 	if err := w.Validate(); err != nil {
 		return nil, err
 	}
@@ -182,10 +177,10 @@ func intTuple(v any) ([]int64, bool) {
 }
 
 // loadTorchZip reads the zip format: <prefix>/data.pkl plus <prefix>/data/<key>.
-func loadTorchZip(path string) (*Weights, error) {
+func loadTorchZip(path string) (*vgg.Weights, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: corrupt PyTorch zip archive (%v): re-download it", path, err)
+		return nil, fmt.Errorf("torch: %s: corrupt PyTorch zip archive (%v): re-download it", path, err)
 	}
 	defer zr.Close()
 	entries := map[string]*zip.File{}
@@ -197,22 +192,22 @@ func loadTorchZip(path string) (*Weights, error) {
 		}
 	}
 	if prefix == "" {
-		return nil, fmt.Errorf("vgg: %s: zip archive without <name>/data.pkl: not a torch.save file", path)
+		return nil, fmt.Errorf("torch: %s: zip archive without <name>/data.pkl: not a torch.save file", path)
 	}
 	if bo := entries[prefix+"byteorder"]; bo != nil {
 		if b, err := readZipEntry(bo); err == nil && string(b) != "little" {
-			return nil, fmt.Errorf("vgg: %s: saved with byte order %q; only little-endian files are supported", path, b)
+			return nil, fmt.Errorf("torch: %s: saved with byte order %q; only little-endian files are supported", path, b)
 		}
 	}
 	pkl, err := readZipEntry(entries[prefix+"data.pkl"])
 	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: reading data.pkl: %w", path, err)
+		return nil, fmt.Errorf("torch: %s: reading data.pkl: %w", path, err)
 	}
 	storages := map[string]*torchStorage{}
 	u := newUnpickler(bufio.NewReader(bytes.NewReader(pkl)), storages)
 	obj, err := u.load()
 	if err != nil {
-		return nil, fmt.Errorf("vgg: %s: data.pkl: %w", path, err)
+		return nil, fmt.Errorf("torch: %s: data.pkl: %w", path, err)
 	}
 	read := func(s *torchStorage) error {
 		e := entries[prefix+"data/"+s.key]
@@ -239,12 +234,12 @@ const legacyMagic = "1950a86a20f9469cfc6c"
 
 // loadTorchLegacy reads the pre-1.6 format: magic, protocol, sys_info and
 // object pickles, the list of storage keys, then each storage as int64 count + data.
-func loadTorchLegacy(path string, r *bufio.Reader) (*Weights, error) {
+func loadTorchLegacy(path string, r *bufio.Reader) (*vgg.Weights, error) {
 	storages := map[string]*torchStorage{}
 	next := func(what string) (any, error) {
 		v, err := newUnpickler(r, storages).load()
 		if err != nil {
-			return nil, fmt.Errorf("vgg: %s: not a PyTorch file (reading the %s: %w)", path, what, err)
+			return nil, fmt.Errorf("torch: %s: not a PyTorch file (reading the %s: %w)", path, what, err)
 		}
 		return v, nil
 	}
@@ -253,7 +248,7 @@ func loadTorchLegacy(path string, r *bufio.Reader) (*Weights, error) {
 		return nil, err
 	}
 	if b, ok := magic.(*big.Int); !ok || b.Text(16) != legacyMagic {
-		return nil, fmt.Errorf("vgg: %s: pickle without torch's magic number: not a torch.save file", path)
+		return nil, fmt.Errorf("torch: %s: pickle without torch's magic number: not a torch.save file", path)
 	}
 	if _, err := next("protocol version"); err != nil {
 		return nil, err
@@ -264,7 +259,7 @@ func loadTorchLegacy(path string, r *bufio.Reader) (*Weights, error) {
 	}
 	if d, ok := info.(*pyDict); ok {
 		if le, ok := d.get("little_endian"); ok && le == false {
-			return nil, fmt.Errorf("vgg: %s: saved on a big-endian machine; not supported", path)
+			return nil, fmt.Errorf("torch: %s: saved on a big-endian machine; not supported", path)
 		}
 	}
 	obj, err := next("state dict")
@@ -277,23 +272,23 @@ func loadTorchLegacy(path string, r *bufio.Reader) (*Weights, error) {
 	}
 	keys, ok := keysObj.(*pyList)
 	if !ok {
-		return nil, fmt.Errorf("vgg: %s: storage key list is %T, not a list", path, keysObj)
+		return nil, fmt.Errorf("torch: %s: storage key list is %T, not a list", path, keysObj)
 	}
 	for _, k := range keys.items {
 		key, _ := k.(string)
 		s := storages[key]
 		if s == nil {
-			return nil, fmt.Errorf("vgg: %s: storage %v is listed but never referenced", path, k)
+			return nil, fmt.Errorf("torch: %s: storage %v is listed but never referenced", path, k)
 		}
 		var n int64
 		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
-			return nil, fmt.Errorf("vgg: %s: truncated before storage %s: %w (re-download it)", path, key, err)
+			return nil, fmt.Errorf("torch: %s: truncated before storage %s: %w (re-download it)", path, key, err)
 		}
 		if n != s.numel {
-			return nil, fmt.Errorf("vgg: %s: storage %s holds %d values, its tensors expect %d", path, key, n, s.numel)
+			return nil, fmt.Errorf("torch: %s: storage %s holds %d values, its tensors expect %d", path, key, n, s.numel)
 		}
 		if s.data, err = readStorage(r, s.dtype, n); err != nil {
-			return nil, fmt.Errorf("vgg: %s: storage %s: %w (file truncated? re-download it)", path, key, err)
+			return nil, fmt.Errorf("torch: %s: storage %s: %w (file truncated? re-download it)", path, key, err)
 		}
 	}
 	read := func(s *torchStorage) error { return fmt.Errorf("storage %s has no data in the file", s.key) }
@@ -307,7 +302,7 @@ func readStorage(r io.Reader, dtype string, n int64) ([]float32, error) {
 	}
 	out := make([]float32, n)
 	if dtype == "FloatStorage" {
-		return out, readFloat32s(r, out)
+		return out, floats.Read(r, out)
 	}
 	size := storageElemSize(dtype)
 	buf := make([]byte, 1<<16*size)
@@ -321,7 +316,7 @@ func readStorage(r io.Reader, dtype string, n int64) ([]float32, error) {
 			var v float32
 			switch dtype {
 			case "HalfStorage":
-				v = halfToFloat(binary.LittleEndian.Uint16(b[2*i:]))
+				v = floats.FromHalf(binary.LittleEndian.Uint16(b[2*i:]))
 			case "BFloat16Storage":
 				v = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
 			case "DoubleStorage":
@@ -389,10 +384,10 @@ func (t *torchTensor) values(read func(*torchStorage) error) ([]float32, error) 
 }
 
 // torchToWeights maps torchvision's state dict keys to the canonical layers.
-func torchToWeights(path string, obj any, read func(*torchStorage) error) (*Weights, error) {
+func torchToWeights(path string, obj any, read func(*torchStorage) error) (*vgg.Weights, error) {
 	dict, ok := obj.(*pyDict)
 	if !ok {
-		return nil, fmt.Errorf("vgg: %s: holds a %s, not a state dict: save the weights with torch.save(model.state_dict(), path)", path, pyTypeName(obj))
+		return nil, fmt.Errorf("torch: %s: holds a %s, not a state dict: save the weights with torch.save(model.state_dict(), path)", path, pyTypeName(obj))
 	}
 	for _, nested := range []string{"state_dict", "model"} { // training checkpoints
 		if v, ok := dict.get(nested); ok {
@@ -411,25 +406,25 @@ func torchToWeights(path string, obj any, read func(*torchStorage) error) (*Weig
 			if _, bn := dict.get("features.1.running_mean"); bn {
 				hint = " (this is a batch-normalised vgg19_bn; only the plain vgg19 is supported)"
 			}
-			return nil, fmt.Errorf("vgg: %s: state dict has no %s%s; want torchvision vgg19's keys features.{0,2,...,34}.weight/bias", path, key, hint)
+			return nil, fmt.Errorf("torch: %s: state dict has no %s%s; want torchvision vgg19's keys features.{0,2,...,34}.weight/bias", path, key, hint)
 		}
 		t, ok := v.(*torchTensor)
 		if !ok {
-			return nil, fmt.Errorf("vgg: %s: %s is a %s, not a tensor", path, key, pyTypeName(v))
+			return nil, fmt.Errorf("torch: %s: %s is a %s, not a tensor", path, key, pyTypeName(v))
 		}
-		if !equalShape(t.shape, shape) {
-			return nil, fmt.Errorf("vgg: %s: %s has shape %v, want %v (VGG-19)", path, key, t.shape, shape)
+		if !slices.Equal(t.shape, shape) {
+			return nil, fmt.Errorf("torch: %s: %s has shape %v, want %v (VGG-19)", path, key, t.shape, shape)
 		}
 		vals, err := t.values(read)
 		if err != nil {
-			return nil, fmt.Errorf("vgg: %s: %s: %w", path, key, err)
+			return nil, fmt.Errorf("torch: %s: %s: %w", path, key, err)
 		}
 		return vals, nil
 	}
-	w := &Weights{}
+	w := &vgg.Weights{}
 	features := []int{0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34}
-	for i, name := range ConvNames {
-		cin, cout := convChannels(i)
+	for i, name := range vgg.ConvNames {
+		cin, cout := vgg.ConvChannels(i)
 		key := fmt.Sprintf("features.%d.", features[i])
 		k, err := tensor(key+"weight", int64(cout), int64(cin), 3, 3)
 		if err != nil {
@@ -439,7 +434,7 @@ func torchToWeights(path string, obj any, read func(*torchStorage) error) (*Weig
 		if err != nil {
 			return nil, err
 		}
-		w.Conv = append(w.Conv, ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: k, Bias: b})
+		w.Conv = append(w.Conv, vgg.ConvParams{Name: name, Cin: cin, Cout: cout, Kernel: k, Bias: b})
 	}
 	_, top := dict.get("classifier.0.weight")
 	if _, m := dict.get("module.classifier.0.weight"); m {
@@ -463,21 +458,9 @@ func torchToWeights(path string, obj any, read func(*torchStorage) error) (*Weig
 		if err != nil {
 			return nil, err
 		}
-		w.FC = append(w.FC, DenseParams{Name: fc.name, In: fc.in, Out: fc.out, Weight: k, Bias: b})
+		w.FC = append(w.FC, vgg.DenseParams{Name: fc.name, In: fc.in, Out: fc.out, Weight: k, Bias: b})
 	}
 	return w, nil
-}
-
-func equalShape(a []int64, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func readZipEntry(f *zip.File) ([]byte, error) {

@@ -1,4 +1,4 @@
-package vgg
+package caffe
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stylelab/stylelab/vgg"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -40,8 +41,8 @@ func caffeValue(layer, blob, i int) float32 {
 // vgg19CaffeLayers lists VGG-19's weight layers with Caffe blob shapes.
 func vgg19CaffeLayers(classes bool) []caffeTestLayer {
 	var out []caffeTestLayer
-	for i, name := range ConvNames {
-		cin, cout := convChannels(i)
+	for i, name := range vgg.ConvNames {
+		cin, cout := vgg.ConvChannels(i)
 		out = append(out, caffeTestLayer{name, [][]int64{{int64(cout), int64(cin), 3, 3}, {int64(cout)}}})
 	}
 	if classes {
@@ -192,7 +193,7 @@ func encodeBlob(shape []int64, legacy, double bool, value func(int) float32) pb 
 }
 
 // checkCaffeValues compares w with caffeValue, conv1_1's channels reversed.
-func checkCaffeValues(t *testing.T, w *Weights) {
+func checkCaffeValues(t *testing.T, w *vgg.Weights) {
 	t.Helper()
 	check := func(name string, li, bi int, got []float32, src func(int) int) {
 		for i, v := range got {
@@ -216,7 +217,7 @@ func checkCaffeValues(t *testing.T, w *Weights) {
 	}
 }
 
-func TestLoadCaffe(t *testing.T) {
+func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
@@ -231,18 +232,14 @@ func TestLoadCaffe(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".caffemodel")
 			writeCaffe(t, path, tc.lay, vgg19CaffeLayers(tc.lay.classes))
 			defer os.Remove(path)
-			w, err := LoadCaffe(path)
+			w, err := Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if (len(w.FC) > 0) != tc.lay.classes {
 				t.Fatalf("%d classifier layers loaded, classifier in file: %v", len(w.FC), tc.lay.classes)
 			}
-			sum, err := fileSHA256(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w.Preprocess != CaffePreprocessing || w.SHA256 != sum || w.Source != path {
+			if w.Preprocess != vgg.CaffePreprocessing || w.SHA256 != "" || w.Source != path {
 				t.Fatalf("metadata: %+v %s %s", w.Preprocess, w.SHA256, w.Source)
 			}
 			checkCaffeValues(t, w)
@@ -250,7 +247,7 @@ func TestLoadCaffe(t *testing.T) {
 	}
 }
 
-func TestLoadCaffeErrors(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	// layers after the one that fails only need to be present: keep them tiny.
 	variant := func(classes bool, edit func([]caffeTestLayer) int) []caffeTestLayer {
@@ -304,12 +301,12 @@ func TestLoadCaffeErrors(t *testing.T) {
 				}
 			}
 			defer os.Remove(path)
-			_, err := LoadCaffe(path)
+			_, err := Load(path)
 			if err == nil {
 				t.Fatal("loaded without error")
 			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "vgg: "+path+": ") || !strings.Contains(msg, tc.want) {
-				t.Fatalf("error %q, want \"vgg: %s: ...%s...\"", msg, path, tc.want)
+			if msg := err.Error(); !strings.HasPrefix(msg, "caffe: "+path+": ") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("error %q, want \"caffe: %s: ...%s...\"", msg, path, tc.want)
 			}
 		})
 	}

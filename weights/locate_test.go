@@ -1,4 +1,4 @@
-package vgg
+package weights
 
 import (
 	"os"
@@ -7,18 +7,19 @@ import (
 	"testing"
 
 	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/weights/fetch"
 )
 
 func TestLocate(t *testing.T) {
 	cache, models := t.TempDir(), t.TempDir()
 	t.Setenv("STYLELAB_CACHE", cache)
 	t.Setenv("STYLELAB_MODELS", models)
-	t.Setenv(WeightsEnv, "")
+	t.Setenv(weightsEnv, "")
 	if _, err := Locate(""); err == nil || !strings.Contains(err.Error(), "stylelab weights fetch") {
 		t.Fatalf("nothing anywhere: %v, want an error saying how to get weights", err)
 	}
 	// A fetched model in its default directory is found.
-	tfjs, err := FindRemoteModel("vgg19-imagenet-tfjs-uint8")
+	tfjs, err := fetch.Find("vgg19-imagenet-tfjs-uint8")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +35,9 @@ func TestLocate(t *testing.T) {
 	if got, err := Locate(""); err != nil || got != fetched {
 		t.Errorf("with a fetched model: %q, %v; want %s", got, err, fetched)
 	}
+	if format, _, err := detectFormat(tfjs.WeightsPath(fetched)); err != nil || format != tfjs.Format {
+		t.Errorf("the fetched model's weights path holds %q (%v), its description says %q", format, err, tfjs.Format)
+	}
 	// Once loaded, the cache is used.
 	if _, err := Load(fetched); err != nil {
 		t.Fatal(err)
@@ -41,11 +45,20 @@ func TestLocate(t *testing.T) {
 	if got, err := Locate(""); err != nil || filepath.Dir(got) != cache {
 		t.Errorf("with a cache: %q, %v; want a file in %s", got, err, cache)
 	}
-	t.Setenv(WeightsEnv, "/some/weights")
+	t.Setenv(weightsEnv, "/some/weights")
 	if got, _ := Locate(""); got != "/some/weights" {
-		t.Errorf("with %s set: %q", WeightsEnv, got)
+		t.Errorf("with %s set: %q", weightsEnv, got)
 	}
 	if got, _ := Locate("flag.pth"); got != "flag.pth" {
 		t.Errorf("with a path: %q", got)
+	}
+}
+
+// TestFetchFormats: every model fetch knows names its format as detectFormat does.
+func TestFetchFormats(t *testing.T) {
+	for _, m := range fetch.Models() {
+		if m.Format != formatTFJS && m.Format != formatTorch && m.Format != formatCaffe {
+			t.Errorf("model %s has format %q, want %q, %q or %q", m.Name, m.Format, formatTFJS, formatTorch, formatCaffe)
+		}
 	}
 }
