@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/store"
@@ -114,6 +115,9 @@ func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hook
 		}
 	}
 	status, message := store.StatusFinished, ""
+	if len(res.Stops) > 0 {
+		message = "stopped by " + strings.Join(res.Stops, ", ") // per scale
+	}
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
 		status, message = store.StatusInterrupted, runErr.Error()

@@ -39,6 +39,7 @@ type Config struct {
 	Ratio         float64       // alpha/beta: when set, beta = Alpha/Ratio (Beta must then be 0)
 	TVWeight      float64       // total variation weight; default 0
 	Scaling       string        // "paper" (default) or "johnson"
+	GramRescale   string        // "positions" (default: style Gram targets scaled by M_out/M_style) or "none"
 	Pooling       string        // "avg" (the paper's choice, default) or "max"
 
 	Optimizer    string  // "lbfgs" (default) or "adam"
@@ -46,6 +47,11 @@ type Config struct {
 	LBFGSHistory int     // L-BFGS history size; default 20
 	LineSearch   string  // L-BFGS: "wolfe" (strong Wolfe, default) or "none"
 	LearningRate float64 // Adam's step in pixel units (1/255 of the range); default 10
+
+	Bounds            string  // "pixels" (default: every pixel stays in 0..255) or "none"
+	LossTolerance     float64 // stop when the loss falls by less than this share over ToleranceWindow iterations; 0: never
+	GradientTolerance float64 // stop when no pixel's gradient exceeds this (per pixel value); 0: never
+	ToleranceWindow   int     // iterations the loss tolerance looks back over; default 20
 
 	Init      string      // "noise" (default), "content", "style", or an image path
 	InitImage image.Image // an image to start from, instead of Init

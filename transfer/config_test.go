@@ -56,6 +56,9 @@ func TestBadConfigIsRefused(t *testing.T) {
 		{"tiny size", func(c *Config) { c.Size = 8 }, []string{"size 8", "at least 16"}},
 		{"too large for memory", func(c *Config) { c.Size = 60000 }, []string{"needs about", "GiB", "lower Size"}},
 		{"duplicate layer", func(c *Config) { c.StyleLayers = EqualWeights("conv1_1", "conv1_1") }, []string{"listed twice"}},
+		{"negative tolerance", func(c *Config) { c.LossTolerance = -1 }, []string{"relative loss tolerance -1", "positive finite"}},
+		{"NaN gradient tolerance", func(c *Config) { c.GradientTolerance = math.NaN() }, []string{"gradient tolerance NaN"}},
+		{"unknown bounds", func(c *Config) { c.Bounds = "soft" }, []string{`"soft"`, "pixels", "none"}},
 		{"unknown colour mode", func(c *Config) { c.Colour = "sepia" }, []string{`"sepia"`, "keep", "luminance"}},
 		{"missing init image", func(c *Config) { c.Init = filepath.Join(dir, "start.png") }, []string{"init image", "start.png"}},
 	}

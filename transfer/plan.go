@@ -14,6 +14,7 @@ import (
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/loss"
 	"github.com/stylelab/stylelab/ops"
+	"github.com/stylelab/stylelab/optim"
 	"github.com/stylelab/stylelab/vgg"
 )
 
@@ -79,7 +80,10 @@ type Plan struct {
 	Pooling       ops.Pooling
 
 	Optimizer    Optimizer
-	Iterations   int // per scale
+	Iterations   int  // at most, per scale
+	Bounded      bool // pixels kept in their range
+	Stop         optim.Criteria
+	GramRescale  bool // style Gram targets scaled by M_out/M_style
 	LBFGSHistory int
 	Wolfe        bool    // strong Wolfe line search (else a plain step)
 	LearningRate float64 // Adam, in pixel values (of 255)
@@ -139,6 +143,24 @@ func (c Config) Resolve() (*Plan, error) {
 		p.Optimizer = Adam
 	default:
 		bad("unknown optimizer %q: use \"lbfgs\" or \"adam\"", c.Optimizer)
+	}
+	switch c.Bounds {
+	case "pixels":
+		p.Bounded = true
+	case "none":
+	default:
+		bad("unknown bounds %q: use \"pixels\" or \"none\"", c.Bounds)
+	}
+	switch c.GramRescale {
+	case "positions":
+		p.GramRescale = true
+	case "none":
+	default:
+		bad("unknown gram_rescale %q: use \"positions\" or \"none\"", c.GramRescale)
+	}
+	p.Stop = optim.Criteria{MaxIterations: c.Iterations, RelTol: c.LossTolerance, Window: c.ToleranceWindow, GradTol: c.GradientTolerance}
+	if err := p.Stop.Validate(); err != nil {
+		bad("%w", err)
 	}
 	switch c.LineSearch {
 	case "wolfe":
@@ -224,7 +246,7 @@ func (c Config) withDefaults() Config {
 	for _, s := range []struct {
 		v   *string
 		def string
-	}{{&c.Scaling, d.Scaling}, {&c.Pooling, d.Pooling}, {&c.Optimizer, d.Optimizer}, {&c.LineSearch, d.LineSearch}, {&c.Init, d.Init}} {
+	}{{&c.Bounds, d.Bounds}, {&c.GramRescale, d.GramRescale}, {&c.Scaling, d.Scaling}, {&c.Pooling, d.Pooling}, {&c.Optimizer, d.Optimizer}, {&c.LineSearch, d.LineSearch}, {&c.Init, d.Init}} {
 		if *s.v == "" {
 			*s.v = s.def
 		}
@@ -232,7 +254,7 @@ func (c Config) withDefaults() Config {
 	for _, p := range []struct {
 		v   *int
 		def int
-	}{{&c.LBFGSHistory, d.LBFGSHistory}, {&c.Size, d.Size}, {&c.ReportEvery, d.ReportEvery}, {&c.Iterations, d.Iterations}} {
+	}{{&c.LBFGSHistory, d.LBFGSHistory}, {&c.Size, d.Size}, {&c.ReportEvery, d.ReportEvery}, {&c.Iterations, d.Iterations}, {&c.ToleranceWindow, d.ToleranceWindow}} {
 		if *p.v == 0 {
 			*p.v = p.def
 		}
@@ -397,6 +419,10 @@ func (p *Plan) Params() []Param {
 			v = p.Start.String()
 			if p.Init != nil {
 				v = "image:" + p.Init.Pixels
+			}
+		case "tolerance_window":
+			if p.Stop.RelTol == 0 {
+				continue
 			}
 		case "lbfgs_history", "line_search":
 			if p.Optimizer != LBFGS {

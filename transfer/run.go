@@ -2,7 +2,6 @@ package transfer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/loss"
+	"github.com/stylelab/stylelab/optim"
 	"github.com/stylelab/stylelab/vgg"
 )
 
@@ -47,7 +47,9 @@ type Result struct {
 	Iterations  int
 	Evaluations int
 	Elapsed     time.Duration
-	RunID       int64 // the run's id in the store, when run by a Lab
+	Planar      *imaging.Planar // the optimised image, RGB in 0..1 before rounding to 8 bits (and before KeepColours)
+	RunID       int64           // the run's id in the store, when run by a Lab
+	Stops       []string        // why each scale stopped: iterations, loss-tolerance, gradient-tolerance or no-progress
 }
 
 // Last returns the last step, or a zero Step when none ran.
@@ -98,31 +100,33 @@ func Run(ctx context.Context, m *vgg.Model, p *Plan, hooks Hooks) (*Result, erro
 			return res, err
 		}
 		w, h, x := st.w, st.h, st.x
-		// The first L-BFGS step moves the image by at most 10 pixel values (of 255).
-		var opt optimizer = newLBFGS(len(x), p.LBFGSHistory, p.Wolfe, 10*float64(pre.PixelScale()))
-		if p.Optimizer == Adam {
-			opt = newAdam(len(x), p.LearningRate*float64(pre.PixelScale()))
+		opt, stop, err := newOptimizer(p, pre, len(x))
+		if err != nil {
+			st.close()
+			return res, err
 		}
 		evalsBefore := res.Evaluations
 		var runErr error
-		for it := 0; it < p.Iterations; it++ {
+		reason := optim.Continue
+		for reason == optim.Continue {
 			if err := ctx.Err(); err != nil {
 				runErr = fmt.Errorf("transfer: run stopped at iteration %d: %w", res.Iterations, err)
 				break
 			}
-			f, err := opt.step(x, st.obj.eval)
+			f, err := opt.Step(x, st.obj.eval)
 			if err != nil {
-				if !errors.Is(err, errNoProgress) {
+				if reason = stop.Fail(err); reason == optim.Failed {
 					runErr = err
 				}
 				break
 			}
+			reason = stop.Observe(f, opt.GradNorm()*float64(pre.PixelScale()))
 			res.Iterations++
 			res.Evaluations = evalsBefore + st.obj.evals
 			step := Step{Iteration: res.Iterations, Planned: planned, Scale: si, Width: w, Height: h,
 				Evaluations: res.Evaluations, Elapsed: time.Since(start), Losses: st.obj.at(f)}
 			res.Steps = append(res.Steps, step)
-			if hooks.Step != nil && (res.Iterations%p.ReportEvery == 0 || it == p.Iterations-1) {
+			if hooks.Step != nil && (res.Iterations%p.ReportEvery == 0 || reason != optim.Continue) {
 				hooks.Step(step)
 			}
 			if hooks.Snapshot != nil && p.SnapshotEvery > 0 && res.Iterations%p.SnapshotEvery == 0 {
@@ -134,18 +138,61 @@ func Run(ctx context.Context, m *vgg.Model, p *Plan, hooks Hooks) (*Result, erro
 				hooks.Snapshot(Snapshot{Iteration: res.Iterations, Image: img})
 			}
 		}
+		if runErr == nil {
+			res.Stops = append(res.Stops, reason.String())
+		}
 		st.close()
 		current = &imaging.Planar{W: w, H: h, Pix: pre.Deprocess(x)}
 		img, err := st.image(x)
 		if err != nil {
 			return res, err
 		}
-		res.Image, res.Elapsed = img, time.Since(start)
+		res.Image, res.Planar, res.Elapsed = img, current, time.Since(start)
 		if runErr != nil {
 			return res, runErr
 		}
 	}
 	return res, nil
+}
+
+// newOptimizer makes the plan's optimizer for n network inputs, with the
+// pixel range as bounds when the plan keeps pixels in range, and its
+// stopping test.
+func newOptimizer(p *Plan, pre vgg.Preprocessing, n int) (optim.Optimizer, *optim.Stop, error) {
+	var bounds optim.Bounds
+	if p.Bounded {
+		lo, hi := make([]float32, n), make([]float32, n)
+		for i := range hi {
+			hi[i] = 1
+		}
+		lo, hi = pre.Preprocess(lo), pre.Preprocess(hi)
+		for i := range lo {
+			if lo[i] > hi[i] {
+				lo[i], hi[i] = hi[i], lo[i]
+			}
+		}
+		bounds = optim.Bounds{Lower: lo, Upper: hi}
+	}
+	stop, err := optim.NewStop(p.Stop)
+	if err != nil {
+		return nil, nil, fmt.Errorf("transfer: %w", err)
+	}
+	scale := float64(pre.PixelScale())
+	var opt optim.Optimizer
+	if p.Optimizer == Adam {
+		opt, err = optim.NewAdam(n, optim.AdamSettings{LearningRate: p.LearningRate * scale, Bounds: bounds})
+	} else {
+		search := optim.StrongWolfe
+		if !p.Wolfe {
+			search = optim.NoLineSearch
+		}
+		// The first step moves the image by at most 10 pixel values (of 255).
+		opt, err = optim.NewLBFGS(n, optim.LBFGSSettings{History: p.LBFGSHistory, LineSearch: search, FirstMove: 10 * scale, Bounds: bounds})
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("transfer: %w", err)
+	}
+	return opt, stop, nil
 }
 
 // stage is the optimisation at one size: its targets, objective and start.
@@ -252,8 +299,9 @@ func (st *stage) targets() (targets, error) {
 			return t, fmt.Errorf("transfer: style %d features: %w", i+1, err)
 		}
 		for name, f := range feats {
-			// The Gram target is rescaled from the style image's size to the output's,
-			// so that its statistics per position match whatever the two sizes.
+			// With GramRescale the target is rescaled from the style image's size
+			// to the output's (by M_out/M_style), so that its statistics per
+			// position match whatever the two sizes.
 			_, lh, lw, err := vgg.LayerShape(name, h, w)
 			if err != nil {
 				return t, err
@@ -262,14 +310,17 @@ func (st *stage) targets() (targets, error) {
 			gs, _, _ := scaling.Factors(f.C, outM)
 			gStyle, _, _ := scaling.Factors(f.C, f.H*f.W)
 			gram := loss.Gram(scaling, f.Data, f.C, f.H*f.W)
-			k := float32(p.Blend[i] * gs * float64(outM) / (gStyle * float64(f.H*f.W)))
+			k := p.Blend[i] * gs / gStyle
+			if p.GramRescale {
+				k *= float64(outM) / float64(f.H*f.W)
+			}
 			acc := t.style[name]
 			if acc == nil {
 				acc = make([]float32, len(gram))
 				t.style[name] = acc
 			}
 			for j, v := range gram {
-				acc[j] += k * v
+				acc[j] += float32(k) * v
 			}
 		}
 	}

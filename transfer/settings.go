@@ -106,12 +106,17 @@ var settings = []Setting{
 		get: func(c *Config) string { return formatFloat(c.Ratio) }},
 	num("tv_weight", "TVWeight", "total variation weight", "0", func(c *Config) *float64 { return &c.TVWeight }),
 	str("scaling", "Scaling", "loss scaling: paper (E_l = 1/(4N²M²) Σ(G-A)²) or johnson (per element)", "paper", true, func(c *Config) *string { return &c.Scaling }),
+	str("gram_rescale", "GramRescale", "style Gram targets: positions (scaled by M_out/M_style, so a style image of another size gives the same statistics per position) or none", "positions", true, func(c *Config) *string { return &c.GramRescale }),
 	str("pooling", "Pooling", "pooling: avg (the paper's) or max", "avg", true, func(c *Config) *string { return &c.Pooling }),
 	str("optimizer", "Optimizer", "lbfgs or adam", "lbfgs", true, func(c *Config) *string { return &c.Optimizer }),
 	integer("iterations", "Iterations", "iterations per scale", "500", func(c *Config) *int { return &c.Iterations }),
 	integer("lbfgs_history", "LBFGSHistory", "L-BFGS history size", "20", func(c *Config) *int { return &c.LBFGSHistory }),
 	str("line_search", "LineSearch", "L-BFGS line search: wolfe or none", "wolfe", true, func(c *Config) *string { return &c.LineSearch }),
 	num("learning_rate", "LearningRate", "Adam step in pixel values (of 255)", "10", func(c *Config) *float64 { return &c.LearningRate }),
+	str("bounds", "Bounds", "pixels (every pixel kept in 0..255 while optimising, so the PNG is the optimised image) or none", "pixels", true, func(c *Config) *string { return &c.Bounds }),
+	num("loss_tolerance", "LossTolerance", "stop a scale when the loss falls by less than this share over -tolerance-window iterations (0: never)", "0.001", func(c *Config) *float64 { return &c.LossTolerance }),
+	integer("tolerance_window", "ToleranceWindow", "iterations the loss tolerance looks back over", "20", func(c *Config) *int { return &c.ToleranceWindow }),
+	num("gradient_tolerance", "GradientTolerance", "stop a scale when no pixel's gradient exceeds this, per pixel value (0: never)", "0", func(c *Config) *float64 { return &c.GradientTolerance }),
 	str("init", "Init", "start from noise, content, style, or an image path", "noise", true, func(c *Config) *string { return &c.Init }),
 	{Key: "seed", Field: "Seed", Doc: "noise seed", Default: "0", Identity: true,
 		set: func(c *Config, v string) error {
@@ -241,7 +246,7 @@ func (c *Config) Apply(values map[string]string) error {
 	case layerWeights && allZero(len(c.StyleLayers), func(i int) float64 { return c.StyleLayers[i].Weight }):
 		errs = append(errs, errors.New("transfer: every style layer weight is 0: give at least one layer a positive weight, or set beta 0 for no style"))
 	}
-	for _, k := range []string{"ratio", "size", "iterations", "lbfgs_history", "learning_rate", "style_scale", "report_every"} {
+	for _, k := range []string{"ratio", "size", "iterations", "lbfgs_history", "learning_rate", "style_scale", "report_every", "tolerance_window"} {
 		if v, ok := values[k]; ok {
 			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f <= 0 {
 				errs = append(errs, fmt.Errorf("transfer: %s %s is meaningless: it must be > 0 (see -h)", k, v))

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,6 +86,26 @@ func TestTrackedWorkflow(t *testing.T) {
 	}
 	if meta["stylelab.ratio"] != "0.001" || meta["stylelab.style_layers"] != "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1" || len(meta["stylelab.weights_sha256"]) != 64 {
 		t.Errorf("output metadata %v lacks the run's settings", meta)
+	}
+	// The saved image scores what the run logged (pixels stay in range).
+	evalOut := c.ok("eval", "-image", filepath.Join(c.dir, "low.png"), "-content", c.content, "-style", c.style, "-ratio", "1e-3")
+	var scored float64
+	if _, err := fmt.Sscanf(evalOut, "total %g", &scored); err != nil {
+		t.Fatalf("eval output %q: %v", evalOut, err)
+	}
+	st, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, err := st.Runs(context.Background(), `name = "low"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(low) != 1 || math.Abs(scored-low[0].Last["total"]) > 0.01*low[0].Last["total"] {
+		t.Errorf("eval scores low.png %g; the run logged %v", scored, low)
 	}
 	sweep := []string{"sweep", "-experiment", "fig4", "-content", c.content, "-style", c.style, "-size", "48", "-iterations", "2",
 		"-axis", "style_layers=conv1_1|conv1_1,conv2_1", "-axis", "ratio=1e-4|1e-2"}

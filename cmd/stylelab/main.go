@@ -16,6 +16,8 @@ const usage = `stylelab: neural style transfer lab (Gatys, Ecker & Bethge, CVPR 
 
 Usage:
   stylelab run [flags]             run a transfer (no flags: the embedded demo)
+  stylelab eval -image X.png [run flags]
+                                   the losses of an image under a run's settings
   stylelab bench [flags]           seconds per iteration and peak memory at 256 and 512 px
   stylelab weights list|fetch|verify|info
   stylelab runs ls|show|compare|grid|plot|strip|tag|untag|note|rm|gc|export
@@ -52,6 +54,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch cmd {
 	case "run":
 		return runCommand(ctx, rest, stdout, stderr)
+	case "eval":
+		return evalCommand(ctx, rest, stdout, stderr)
 	case "bench":
 		return benchCommand(ctx, rest, stdout, stderr)
 	case "runs":

@@ -32,6 +32,7 @@ var Packages = []string{
 	"github.com/stylelab/stylelab/imaging",
 	"github.com/stylelab/stylelab/kernel/display",
 	"github.com/stylelab/stylelab/loss",
+	"github.com/stylelab/stylelab/optim",
 	"github.com/stylelab/stylelab/plots",
 	"github.com/stylelab/stylelab/store",
 	"github.com/stylelab/stylelab/transfer",
