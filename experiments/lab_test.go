@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stylelab/stylelab/imaging"
@@ -14,30 +13,9 @@ import (
 	"github.com/stylelab/stylelab/store"
 	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
-	"github.com/stylelab/stylelab/weights/tfjs"
 )
 
-var shared struct {
-	once sync.Once
-	m    *vgg.Model
-	err  error
-}
-
-func sharedModel(t testing.TB) *vgg.Model {
-	shared.once.Do(func() {
-		w, err := tfjs.Load(testenv.WeightsDir(t))
-		if err != nil {
-			shared.err = err
-			return
-		}
-		w.FC = nil
-		shared.m, shared.err = vgg.New(w)
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.m
-}
+func sharedModel(t testing.TB) *vgg.Model { return testenv.Model(t) }
 
 func paperConfig(t testing.TB, size, iterations int) transfer.Config {
 	cfg := transfer.Defaults()

@@ -57,4 +57,3 @@ func ExampleSettings() {
 	// lbfgs_history -lbfgs-history Config.LBFGSHistory default "20"
 	// 0.001
 }
-

@@ -2,36 +2,13 @@ package transfer
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/stylelab/stylelab/internal/testenv"
 	"github.com/stylelab/stylelab/vgg"
-	"github.com/stylelab/stylelab/weights/tfjs"
 )
 
-var shared struct {
-	once sync.Once
-	m    *vgg.Model
-	err  error
-}
-
-// sharedModel loads the shared VGG-19 once per test binary, without its classifier.
-func sharedModel(t testing.TB) *vgg.Model {
-	shared.once.Do(func() {
-		w, err := tfjs.Load(testenv.WeightsDir(t))
-		if err != nil {
-			shared.err = err
-			return
-		}
-		w.FC = nil
-		shared.m, shared.err = vgg.New(w)
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.m
-}
+func sharedModel(t testing.TB) *vgg.Model { return testenv.Model(t) }
 
 func paperConfig(t testing.TB, size, iterations int) Config {
 	cfg := Defaults()
