@@ -58,7 +58,7 @@ func Bench(ctx context.Context, m *vgg.Model, size, n int) (BenchResult, error) 
 			return BenchResult{}, err
 		}
 	}
-	est, _ := EstimateBytes(p, size, size)
+	est, _ := estimateBytes(p, size, size)
 	return BenchResult{Width: size, Height: size, Evaluations: n, PerEvaluation: time.Since(start) / time.Duration(n),
 		PeakRSSBytes: peakRSS(), EstimatedBytes: est}, nil
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/stylelab/stylelab/vgg"
 )
 
-// EstimateBytes is the memory a run at w x h needs: every layer's response
+// estimateBytes is the memory a run at w x h needs: every layer's response
 // and gradient, the loss targets, the convolution scratch, and the optimizer's state.
-func EstimateBytes(p *Plan, w, h int) (int64, error) {
+func estimateBytes(p *Plan, w, h int) (int64, error) {
 	taps := p.Taps()
 	stages, err := vgg.Stages(taps)
 	if err != nil {
@@ -38,7 +38,7 @@ func EstimateBytes(p *Plan, w, h int) (int64, error) {
 
 // checkMemory refuses a size whose estimate exceeds the memory available, before allocating.
 func checkMemory(p *Plan, w, h int) error {
-	need, err := EstimateBytes(p, w, h)
+	need, err := estimateBytes(p, w, h)
 	if err != nil {
 		return err
 	}

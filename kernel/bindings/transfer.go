@@ -18,7 +18,6 @@ func init() {
 			"Bench":           ValueOf(transfer.Bench),
 			"Defaults":        ValueOf(transfer.Defaults),
 			"EqualWeights":    ValueOf(transfer.EqualWeights),
-			"EstimateBytes":   ValueOf(transfer.EstimateBytes),
 			"Evaluate":        ValueOf(transfer.Evaluate),
 			"FromContent":     ValueOf(transfer.FromContent),
 			"FromImage":       ValueOf(transfer.FromImage),
