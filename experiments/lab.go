@@ -94,8 +94,11 @@ func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hook
 				hooks.Step(s)
 			}
 		},
+		PreviewDue: hooks.PreviewDue,
 		Snapshot: func(s transfer.Snapshot) {
-			keep(saveImage(run, store.KindSnapshot, fmt.Sprintf("step-%05d.png", s.Iteration), s.Iteration, s.Image, nil))
+			if !s.Preview {
+				keep(saveImage(run, store.KindSnapshot, fmt.Sprintf("step-%05d.png", s.Iteration), s.Iteration, s.Image, nil))
+			}
 			if hooks.Snapshot != nil {
 				hooks.Snapshot(s)
 			}

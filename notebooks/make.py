@@ -28,12 +28,11 @@ if shared == "" {
 }
 quick := os.Getenv("STYLELAB_QUICK") != ""
 image := func(name string) string { return shared + "/images/" + name }
-lab, err := experiments.OpenLab(shared+"/weights/vgg19-imagenet-tfjs-uint8", "")
+started := time.Now()
+lab, err := display.OpenLab(ctx, shared+"/weights/vgg19-imagenet-tfjs-uint8", "") // shows its progress
 if err != nil {
 	panic(err)
-}
-started := time.Now()
-fmt.Println("store:", lab.Store.Path())'''
+}'''
 
 CREDIT = ("*Neckarfront, Tübingen: photo by Andreas Praefcke, CC BY 3.0. Paintings: The Starry Night (van Gogh, 1889), "
           "The Shipwreck of the Minotaur (Turner, c. 1805), The Scream (Munch, 1893), Composition VII (Kandinsky, 1913), "

@@ -29,6 +29,7 @@ type Step struct {
 type Snapshot struct {
 	Iteration int
 	Image     *image.RGBA
+	Preview   bool // asked for by Hooks.PreviewDue: for display only, not kept
 }
 
 // Hooks are called as a run progresses; any may be nil. They run on the
@@ -36,6 +37,10 @@ type Snapshot struct {
 type Hooks struct {
 	Step     func(Step)
 	Snapshot func(Snapshot)
+	// PreviewDue, when set, is asked after every iteration whether to send
+	// a preview Snapshot now (by time, say), besides those every
+	// SnapshotEvery iterations.
+	PreviewDue func(iteration int) bool
 }
 
 // Result is what a run produced. A cancelled or failed run still returns
@@ -129,13 +134,15 @@ func Run(ctx context.Context, m *vgg.Model, p *Plan, hooks Hooks) (*Result, erro
 			if hooks.Step != nil && (res.Iterations%p.ReportEvery == 0 || reason != optim.Continue) {
 				hooks.Step(step)
 			}
-			if hooks.Snapshot != nil && p.SnapshotEvery > 0 && res.Iterations%p.SnapshotEvery == 0 {
+			snapshot := p.SnapshotEvery > 0 && res.Iterations%p.SnapshotEvery == 0
+			preview := !snapshot && hooks.PreviewDue != nil && hooks.PreviewDue(res.Iterations)
+			if hooks.Snapshot != nil && (snapshot || preview) {
 				img, err := st.image(x)
 				if err != nil {
 					runErr = err
 					break
 				}
-				hooks.Snapshot(Snapshot{Iteration: res.Iterations, Image: img})
+				hooks.Snapshot(Snapshot{Iteration: res.Iterations, Image: img, Preview: preview})
 			}
 		}
 		if runErr == nil {

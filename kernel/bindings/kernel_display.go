@@ -22,6 +22,7 @@ func init() {
 			"JPEG":          ValueOf(display.JPEG),
 			"Markdown":      ValueOf(display.Markdown),
 			"New":           ValueOf(display.New),
+			"OpenLab":       ValueOf(display.OpenLab),
 			"PNG":           ValueOf(display.PNG),
 			"PublisherOf":   ValueOf(display.PublisherOf),
 			"Render":        ValueOf(display.Render),
@@ -29,11 +30,13 @@ func init() {
 			"Show":          ValueOf(display.Show),
 			"Text":          ValueOf(display.Text),
 			"Transfer":      ValueOf(display.Transfer),
+			"TransferWith":  ValueOf(display.TransferWith),
 			"WithPublisher": ValueOf(display.WithPublisher),
 		}, Types: map[string]Type{
 			"Bundle":     TypeOf((*display.Bundle)(nil)).Elem(),
 			"Comparison": TypeOf((*display.Comparison)(nil)).Elem(),
 			"Handle":     TypeOf((*display.Handle)(nil)).Elem(),
+			"Options":    TypeOf((*display.Options)(nil)).Elem(),
 			"Publisher":  TypeOf((*display.Publisher)(nil)).Elem(),
 			"Renderer":   TypeOf((*display.Renderer)(nil)).Elem(),
 		}, Proxies: map[string]Type{

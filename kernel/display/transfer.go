@@ -12,19 +12,36 @@ import (
 	"github.com/stylelab/stylelab/transfer"
 )
 
+// Options tune how Transfer shows a run.
+type Options struct {
+	// PreviewEvery is the most time between two previews of the image
+	// (besides the ten or so by iteration); 0 means 3 seconds, < 0 none.
+	PreviewEvery time.Duration
+}
+
 // Transfer runs cfg on lab with the cell's context, showing a live progress
 // bar (every cfg.ReportEvery iterations, at most a few times a second) and a
-// preview of the image (every cfg.SnapshotEvery iterations; when that is 0,
-// about ten times in the run; the store keeps each preview as a snapshot),
-// both updated in place. Interrupting the cell stops the run at its next
-// iteration; the store logs it INTERRUPTED and the result so far is
-// returned with the error. The result renders as HTML.
+// preview of the image, both updated in place. Previews come every few
+// seconds (Options.PreviewEvery) and every cfg.SnapshotEvery iterations
+// (when that is 0, about ten times in the run; the store keeps these as
+// snapshots). Interrupting the cell stops the run at its next iteration;
+// the store logs it INTERRUPTED and the result so far is returned with the
+// error. The result renders as HTML with the final image, so the preview
+// is removed when the run finishes.
 func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*transfer.Result, error) {
+	return TransferWith(ctx, lab, cfg, Options{})
+}
+
+// TransferWith is Transfer with options.
+func TransferWith(ctx context.Context, lab *experiments.Lab, cfg transfer.Config, opt Options) (*transfer.Result, error) {
 	if lab == nil {
 		return nil, errors.New("display: Transfer needs a lab (experiments.OpenLab)")
 	}
 	if cfg.SnapshotEvery == 0 {
 		cfg.SnapshotEvery = previewEvery(cfg)
+	}
+	if opt.PreviewEvery == 0 {
+		opt.PreviewEvery = 3 * time.Second
 	}
 	bar, err := New(ctx, progress{status: "starting"})
 	if err != nil {
@@ -33,6 +50,7 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*
 	var preview *Handle
 	var last transfer.Step
 	var shown time.Time
+	previewed := time.Now()
 	hooks := transfer.Hooks{
 		Step: func(s transfer.Step) {
 			last = s
@@ -41,7 +59,9 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*
 				_ = bar.Update(progress{step: s, status: "running"})
 			}
 		},
+		PreviewDue: func(int) bool { return opt.PreviewEvery > 0 && time.Since(previewed) >= opt.PreviewEvery },
 		Snapshot: func(s transfer.Snapshot) {
+			previewed = time.Now()
 			if preview == nil {
 				preview, _ = New(ctx, s.Image)
 				return
@@ -60,8 +80,15 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*
 	final := progress{step: last, status: status}
 	if res != nil {
 		final.runID = res.RunID
+		if len(res.Stops) > 0 {
+			final.status += " (stopped by " + strings.Join(res.Stops, ", ") + ")"
+		}
 		if preview != nil && res.Image != nil {
-			_ = preview.Update(res.Image)
+			if err == nil {
+				_ = preview.Update(bundle("text/html", "", "text/plain", "")) // the result shows the final image
+			} else {
+				_ = preview.Update(res.Image) // the image so far
+			}
 		}
 	}
 	_ = bar.Update(final)
