@@ -199,4 +199,3 @@ func newOptimizer(p *Plan, pre vgg.Preprocessing, n int) (optim.Optimizer, *opti
 	}
 	return opt, stop, nil
 }
-
