@@ -15,6 +15,7 @@ import (
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/plots"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/store/query"
 	"gonum.org/v1/plot"
 )
 
@@ -39,21 +40,22 @@ func Runs(ctx context.Context, s *store.Store, ids ...int64) (*Comparison, error
 	return c, nil
 }
 
-// Query loads the runs a store query selects (see store.Runs for the language).
-func Query(ctx context.Context, s *store.Store, query string) (*Comparison, error) {
-	sums, err := s.Runs(ctx, query)
+// Query loads the runs a store query selects (see package store/query for
+// the language), oldest first unless the query says "order by".
+func Query(ctx context.Context, s *store.Store, q string) (*Comparison, error) {
+	sums, err := s.Runs(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
 	}
 	if len(sums) == 0 {
-		return nil, fmt.Errorf("compare: no run matches %q", query)
+		return nil, fmt.Errorf("compare: no run matches %q", q)
 	}
 	ids := make([]int64, len(sums))
 	for i, r := range sums {
 		ids[i] = r.ID
 	}
-	if !strings.Contains(strings.ToLower(query), "order by") {
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) // oldest first: the order they were run
+	if pq, err := query.Parse(q); err == nil && !pq.Ordered() {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) // the order they were run
 	}
 	return Runs(ctx, s, ids...)
 }

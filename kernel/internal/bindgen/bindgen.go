@@ -34,6 +34,7 @@ var Packages = []string{
 	"github.com/stylelab/stylelab/loss",
 	"github.com/stylelab/stylelab/plots",
 	"github.com/stylelab/stylelab/store",
+	"github.com/stylelab/stylelab/store/query",
 	"github.com/stylelab/stylelab/vgg",
 	"gonum.org/v1/plot",
 	"gonum.org/v1/plot/plotter",
