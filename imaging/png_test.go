@@ -169,16 +169,23 @@ func TestWritePNGAtomic(t *testing.T) {
 	if img, err := Load(path); err != nil || img.Bounds().Dx() != 3 {
 		t.Fatalf("overwritten file: %v", err)
 	}
-	if info, _ := os.Stat(path); info.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", info.Mode().Perm())
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the old file's 0600", info.Mode().Perm())
 	}
 	// A failed write (invalid key) must leave the old file and no temp files.
 	if err := WritePNG(path, small, map[string]string{"": "v"}); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("WritePNG with a bad key: %v, want an error naming the path", err)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || entries[0].Name() != "result.png" {
-		t.Errorf("directory holds %v, want only result.png", entries)
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "result.png" {
+		t.Errorf("directory holds %v (%v), want only result.png", entries, err)
+	}
+	if img, err := Load(path); err != nil || img.Bounds().Dx() != 3 {
+		t.Errorf("after the failed write: %v, want the 3x3 image kept", err)
 	}
 	bad := []struct {
 		name, path, want string

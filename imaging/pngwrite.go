@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"os"
-	"path/filepath"
+	"io"
+
+	"github.com/stylelab/stylelab/internal/atomicfile"
 )
 
 // EncodePNG encodes img as PNG with meta stored as text chunks placed
@@ -26,50 +27,19 @@ func EncodePNG(img image.Image, meta map[string]string) ([]byte, error) {
 
 // WritePNG writes img with metadata meta (see EncodePNG) to path
 // atomically: it writes a temporary file in the same directory and
-// renames it over path, so readers never see a partial file.
+// renames it over path, so readers never see a partial file. A new file's
+// mode is 0666 less the umask; an existing file keeps its mode.
 func WritePNG(path string, img image.Image, meta map[string]string) error {
 	data, err := encodePNG(img, meta)
 	if err != nil {
 		return fmt.Errorf("imaging: %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	if info, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("imaging: %s: cannot use directory %s (create it first, e.g. os.MkdirAll): %w", path, dir, err)
-	} else if !info.IsDir() {
-		return fmt.Errorf("imaging: %s: %s is a file, not a directory: choose another output path", path, dir)
-	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("imaging: %s: is a directory: choose a file name such as %s", path, filepath.Join(path, "out.png"))
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	err = atomicfile.Write(path, 0o666, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("imaging: %s: cannot create temporary file: %w", path, err)
-	}
-	if err := writeAndRename(tmp, data, path); err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("imaging: %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeAndRename fills tmp with data, flushes it and renames it to path.
-func writeAndRename(tmp *os.File, data []byte, path string) error {
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("chmod: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename: %w", err)
 	}
 	return nil
 }
