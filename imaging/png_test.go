@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -117,10 +118,63 @@ func TestEncodePNGDeterministicNoMeta(t *testing.T) {
 	if !bytes.Equal(a, plain.Bytes()) {
 		t.Error("EncodePNG with no metadata differs from png.Encode")
 	}
-	b, _ := EncodePNG(img, map[string]string{"b": "2", "a": "1"})
-	c, _ := EncodePNG(img, map[string]string{"a": "1", "b": "2"})
-	if !bytes.Equal(b, c) {
-		t.Error("same metadata gave different bytes")
+	b, err := EncodePNG(img, map[string]string{"b": "2", "a": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := EncodePNG(img, map[string]string{"a": "1", "b": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, c) || bytes.Equal(b, a) {
+		t.Error("same metadata gave different bytes, or the metadata is missing")
+	}
+}
+
+// failingWriter accepts n bytes, then fails.
+type failingWriter struct {
+	n   int
+	got bytes.Buffer
+}
+
+var errWriter = errors.New("disk full")
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if f.got.Len()+len(p) > f.n {
+		k := f.n - f.got.Len()
+		f.got.Write(p[:k])
+		return k, errWriter
+	}
+	return f.got.Write(p)
+}
+
+// TestEncodePNGTo checks the streaming encoder: the bytes EncodePNG
+// returns, however the writer takes them; a writer's failure at any
+// point (in the signature, IHDR, the text chunks, the pixels) is returned;
+// bad input writes nothing.
+func TestEncodePNGTo(t *testing.T) {
+	img := FitLongest(mustLoad(t, "tubingen.jpg"), 32)
+	want, err := EncodePNG(img, pngMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 5, 8, 20, 33, 40, 200, len(want) - 1} {
+		w := &failingWriter{n: n}
+		err := EncodePNGTo(w, img, pngMeta)
+		if !errors.Is(err, errWriter) || !strings.HasPrefix(err.Error(), "imaging: ") {
+			t.Errorf("writer failing after %d bytes: error %v, want an imaging: error wrapping %v", n, err, errWriter)
+		}
+		if !bytes.Equal(w.got.Bytes(), want[:n]) {
+			t.Errorf("writer failing after %d bytes got %d bytes that differ from EncodePNG's", n, w.got.Len())
+		}
+	}
+	w := &failingWriter{n: len(want)}
+	if err := EncodePNGTo(w, img, pngMeta); err != nil || !bytes.Equal(w.got.Bytes(), want) {
+		t.Errorf("EncodePNGTo: %v, %d bytes; want EncodePNG's %d", err, w.got.Len(), len(want))
+	}
+	var buf bytes.Buffer
+	if err := EncodePNGTo(&buf, img, map[string]string{"": "x"}); err == nil || buf.Len() != 0 {
+		t.Errorf("bad key: error %v, %d bytes written; want an error and nothing written", err, buf.Len())
 	}
 }
 

@@ -1,8 +1,10 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -56,7 +58,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	png, err := PlotPNG(p, 7, 4.5)
+	lossPNG, err := PlotPNG(p, 7, 4.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,15 +69,15 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, img := range map[string]image.Image{"grid.png": grid, "strip.png": strip} {
-		data, err := EncodePNG(img)
-		if err != nil {
+		var data bytes.Buffer
+		if err := png.Encode(&data, img); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), data.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "loss.png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "loss.png"), lossPNG, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := SavePlot(p, filepath.Join(dir, "loss.svg"), 7, 4.5); err != nil {

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -129,11 +130,11 @@ func dashKey(d []vg.Length) string { return fmt.Sprint(d) }
 // mustSVG renders p as a 6x4 inch SVG.
 func mustSVG(t *testing.T, p *plot.Plot) []byte {
 	t.Helper()
-	svg, err := PlotSVG(p, 6, 4)
-	if err != nil {
+	var svg bytes.Buffer
+	if err := PlotSVGTo(&svg, p, 6, 4); err != nil {
 		t.Fatal(err)
 	}
-	return svg
+	return svg.Bytes()
 }
 
 func abs(x int) int { return max(x, -x) }

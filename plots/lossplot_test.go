@@ -72,11 +72,7 @@ func TestLossCurvesLogScaleSVG(t *testing.T) {
 	if p.Y.Min != 1e2 || p.Y.Max != 1e9 {
 		t.Errorf("Y range = [%g, %g], want whole decades [1e2, 1e9]", p.Y.Min, p.Y.Max)
 	}
-	svg, err := PlotSVG(p, 6, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts := svgTexts(t, svg)
+	texts := svgTexts(t, mustSVG(t, p))
 	for _, want := range []string{"1e2", "1e3", "1e4", "1e5", "1e6", "1e7", "1e8", "1e9",
 		"content", "style <x&y>", "series 3", "Loss", "loss", "iteration"} {
 		if !slices.Contains(texts, want) {

@@ -161,7 +161,7 @@ func explain(dir string, err error) error {
 	info, serr := os.Stat(dir)
 	switch {
 	case errors.Is(serr, fs.ErrNotExist):
-		return fmt.Errorf("folder %s does not exist; create it first (os.MkdirAll): %w", dir, err)
+		return fmt.Errorf("directory %s does not exist; create it first (os.MkdirAll): %w", dir, err)
 	case serr == nil && !info.IsDir():
 		return fmt.Errorf("%s is a file, not a directory; choose another path: %w", dir, err)
 	}

@@ -108,9 +108,7 @@ func (c *Comparison) Bundle() Bundle {
 	}
 	if len(series) > 0 {
 		if p, err := plots.LossCurves("total loss", "loss", series, true); err == nil {
-			if png, err := plots.PlotPNG(p, 6, 4); err == nil {
-				b.WriteString(imgTag(png, "total losses", 560))
-			}
+			b.WriteString(imgTag(plotPNG(p, 6, 4), "total losses", 560))
 		}
 	}
 	b.WriteString("</div>")

@@ -80,7 +80,7 @@ func resultBundle(r *experiments.Result) Bundle {
 	}
 	if len(r.Steps) > 0 {
 		if png, err := experiments.LossPlot(r); err == nil {
-			b.WriteString(imgTag(png, "losses", 480))
+			b.WriteString(imgTag(pngBytes(png), "losses", 480))
 		}
 	}
 	b.WriteString("</div>\n")
@@ -138,7 +138,7 @@ func recordBundle(rec *store.RunRecord) Bundle {
 	}
 	if a, ok := artifact(rec, store.KindPlot); ok {
 		if data, err := os.ReadFile(a.Path); err == nil {
-			b.WriteString(imgTag(data, "losses", 480))
+			b.WriteString(imgTag(pngBytes(data), "losses", 480))
 		}
 	}
 	b.WriteString("</div>\n")
