@@ -157,7 +157,7 @@ func header(key string, vals []string) []string {
 // finalImage reads a run's final image artifact.
 func finalImage(r *store.RunRecord) (image.Image, error) {
 	for i := len(r.Artifacts) - 1; i >= 0; i-- {
-		if a := r.Artifacts[i]; a.Kind == "final" {
+		if a := r.Artifacts[i]; a.Kind == store.KindFinal {
 			return imaging.Load(a.Path)
 		}
 	}
@@ -264,7 +264,7 @@ func Strip(r *store.RunRecord, height int) (*image.RGBA, error) {
 	snaps := append([]store.Artifact(nil), r.Artifacts...)
 	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].Step < snaps[j].Step })
 	for _, a := range snaps {
-		if a.Kind != "snapshot" && a.Kind != "final" {
+		if a.Kind != store.KindSnapshot && a.Kind != store.KindFinal {
 			continue
 		}
 		img, err := imaging.Load(a.Path)
@@ -273,7 +273,7 @@ func Strip(r *store.RunRecord, height int) (*image.RGBA, error) {
 		}
 		imgs = append(imgs, img)
 		label := fmt.Sprintf("step %d", a.Step)
-		if a.Kind == "final" {
+		if a.Kind == store.KindFinal {
 			label += " (final)"
 		}
 		labels = append(labels, label)

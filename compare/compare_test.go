@@ -36,7 +36,7 @@ func logRun(t *testing.T, s *store.Store, c color.RGBA, params ...string) int64 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.SaveArtifact("final", "final.png", 3, data); err != nil {
+	if _, err := r.SaveArtifact(store.KindFinal, "final.png", 3, data); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Finish(store.StatusFinished, ""); err != nil {

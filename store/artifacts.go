@@ -66,7 +66,7 @@ func artifactPath(run int64, kind, name string, step int) (string, error) {
 	switch kind {
 	case KindFinal, KindSnapshot, KindPlot:
 	default:
-		return "", fmt.Errorf("store: artifact kind %q; use final, snapshot or plot", kind)
+		return "", fmt.Errorf("store: artifact kind %q; use %s, %s or %s", kind, KindFinal, KindSnapshot, KindPlot)
 	}
 	if step < 0 {
 		return "", fmt.Errorf("store: artifact %q: step %d is negative", name, step)

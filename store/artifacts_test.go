@@ -115,13 +115,13 @@ func TestDeleteAndGC(t *testing.T) {
 	// directory of a run deleted by plain SQL. Live runs and foreign
 	// names are left alone.
 	orphans := []string{
-		filepath.Join(s.ArtifactDir(), "1", "final", "crash.png"),
-		filepath.Join(s.ArtifactDir(), "1", "snapshot", ".tmp-123"),
-		filepath.Join(s.ArtifactDir(), "77", "plot", "old.svg"),
+		filepath.Join(s.ArtifactDir(), "1", KindFinal, "crash.png"),
+		filepath.Join(s.ArtifactDir(), "1", KindSnapshot, ".tmp-123"),
+		filepath.Join(s.ArtifactDir(), "77", KindPlot, "old.svg"),
 	}
-	liveOrphan := filepath.Join(s.ArtifactDir(), "3", "final", ".tmp-456")
+	liveOrphan := filepath.Join(s.ArtifactDir(), "3", KindFinal, ".tmp-456")
 	foreign := filepath.Join(s.ArtifactDir(), "README.txt")
-	young := filepath.Join(s.ArtifactDir(), "1", "plot", "being-saved.svg")
+	young := filepath.Join(s.ArtifactDir(), "1", KindPlot, "being-saved.svg")
 	hourAgo := time.Now().Add(-time.Hour)
 	for _, p := range append(orphans, liveOrphan, foreign, young) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
