@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"io"
 	"strings"
@@ -177,10 +178,21 @@ func TestEval(t *testing.T) {
 	if o := eval(`import "github.com/stylelab/stylelab/experiments"` + "\nexperiments.Defaults().Size"); o.err != nil || o.values[0] != 512 {
 		t.Errorf("experiments: %+v", o)
 	}
+	// The notebooks' comparison of two results renders as HTML.
+	o := eval(`import "github.com/stylelab/stylelab/kernel/display"
+first := &experiments.Result{Config: experiments.Defaults(), RunID: 1}
+second := &experiments.Result{Config: experiments.Defaults(), RunID: 2}
+second.Config.Seed = 7
+display.Compare(first, second)`)
+	if o.err != nil || len(o.values) != 1 {
+		t.Fatalf("display.Compare: %+v", o)
+	}
+	if b, ok := renderValues(o.values); !ok || !strings.Contains(fmt.Sprint(b.Data["text/html"]), ">seed</th>") {
+		t.Errorf("display.Compare renders as %v", b.Data)
+	}
 	// ctx is the cell's context
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var o outcome
 	in.do(func() { o = in.eval(ctx, "cell", "ctx.Err()") })
 	if o.err != nil || len(o.values) != 1 || o.values[0] != context.Canceled {
 		t.Errorf("ctx.Err() = %+v, want context.Canceled", o)

@@ -33,8 +33,7 @@ type Renderer interface {
 // untyped constant to a compiled named string type (display.HTML("x")
 // would panic): a function call has no such trouble.
 
-// htmler and texter are values that write themselves as HTML and text,
-// such as compare.Comparison.
+// htmler and texter are values that write themselves as HTML and text.
 type htmler interface{ HTML() string }
 type texter interface{ Text() string }
 
@@ -66,11 +65,11 @@ const maxText = 20000
 // maxSide bounds the images shown as pictures.
 const maxSide = 1 << 14
 
-// Render returns the representations of v: a Renderer's own bundle; HTML
-// for values with an HTML() string method (and their Text() as text);
-// images as PNG; gonum plots as PNG; Stylelab's results, runs and configs
-// as HTML; anything else as text (see Format). It reports false for values
-// that show nothing (nil).
+// Render returns the representations of v: a Renderer's own bundle;
+// Stylelab's results, runs, comparisons and configs as HTML; HTML for
+// other values with an HTML() string method (and their Text() as text);
+// images as PNG; gonum plots as PNG; anything else as text (see Format).
+// It reports false for values that show nothing (nil).
 func Render(v any) (Bundle, bool) {
 	if v == nil {
 		return Bundle{}, false
@@ -79,9 +78,13 @@ func Render(v any) (Bundle, bool) {
 		rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice || rv.Kind() == reflect.Func) && rv.IsNil() {
 		return Bundle{}, false
 	}
+	if r, ok := v.(Renderer); ok {
+		return r.Bundle(), true
+	}
+	if b, ok := renderStylelab(v); ok {
+		return b, true
+	}
 	switch v := v.(type) {
-	case Renderer:
-		return v.Bundle(), true
 	case htmler:
 		plain := fmt.Sprintf("%T", v)
 		if t, ok := v.(texter); ok {
@@ -105,9 +108,6 @@ func Render(v any) (Bundle, bool) {
 			return bundle("text/plain", "plot: "+err.Error()), true
 		}
 		return bundle("image/png", b64, "text/plain", "plot "+strconv.Quote(v.Title.Text)), true
-	}
-	if b, ok := renderStylelab(v); ok {
-		return b, true
 	}
 	return bundle("text/plain", Format(v)), true
 }

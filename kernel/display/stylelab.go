@@ -3,14 +3,13 @@ package display
 import (
 	"fmt"
 	"html"
-	"image"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stylelab/stylelab/compare"
 	"github.com/stylelab/stylelab/experiments"
-	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/plots"
 	"github.com/stylelab/stylelab/store"
 )
@@ -18,6 +17,8 @@ import (
 // renderStylelab renders Stylelab's own types.
 func renderStylelab(v any) (Bundle, bool) {
 	switch v := v.(type) {
+	case *compare.Comparison:
+		return comparisonBundle(v), true
 	case *experiments.Result:
 		return resultBundle(v), true
 	case experiments.Result:
@@ -89,31 +90,6 @@ func resultBundle(r *experiments.Result) Bundle {
 	return htmlBundle(b.String(), resultTitle(r))
 }
 
-// artifact finds a run's artifact of kind (the last one).
-func artifact(rec *store.RunRecord, kind string) (store.Artifact, bool) {
-	var found store.Artifact
-	ok := false
-	for _, a := range rec.Artifacts {
-		if a.Kind == kind {
-			found, ok = a, true
-		}
-	}
-	return found, ok
-}
-
-// artifactImage loads a run's image artifact of kind.
-func artifactImage(rec *store.RunRecord, kind string) image.Image {
-	a, ok := artifact(rec, kind)
-	if !ok {
-		return nil
-	}
-	img, err := imaging.Load(a.Path)
-	if err != nil {
-		return nil
-	}
-	return img
-}
-
 func recordTitle(rec *store.RunRecord) string {
 	s := fmt.Sprintf("run %d %s (%s) %s", rec.ID, rec.Name, rec.Experiment, rec.Status)
 	if rec.Duration > 0 {
@@ -133,10 +109,10 @@ func recordBundle(rec *store.RunRecord) Bundle {
 	b.WriteString(`<div class="stylelab-run">`)
 	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(recordTitle(rec)))
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
-	if img := artifactImage(rec, store.KindFinal); img != nil {
+	if img, err := compare.FinalImage(rec); err == nil {
 		b.WriteString(imageTag(img, "final image", 512))
 	}
-	if a, ok := artifact(rec, store.KindPlot); ok {
+	if a, ok := rec.LastArtifact(store.KindPlot); ok {
 		if data, err := os.ReadFile(a.Path); err == nil {
 			b.WriteString(imgTag(pngBytes(data), "losses", 480))
 		}
