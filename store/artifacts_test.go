@@ -42,7 +42,7 @@ func TestSaveArtifact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := s.Get(context.Background(), r.ID())
+	rec := mustGet(t, s, r.ID())
 	if len(rec.Artifacts) != 4 {
 		t.Fatalf("artifacts = %+v", rec.Artifacts)
 	}
@@ -55,7 +55,7 @@ func TestSaveArtifact(t *testing.T) {
 		}
 	}
 	bad := []struct{ kind, name, want string }{
-		{"video", "a.mp4", "use final, snapshot or plot"},
+		{"video", "a.mp4", `artifact kind "video"; use final, snapshot or plot`},
 		{KindFinal, "../escape.png", "plain file name"},
 		{KindFinal, "..", "plain file name"},
 		{KindFinal, `a\b.png`, "plain file name"},
@@ -81,9 +81,9 @@ func TestDeleteAndGC(t *testing.T) {
 	keep := mustStart(t, s, RunSpec{Experiment: "e", Tags: []string{"keep"}})
 	gone := mustStart(t, s, RunSpec{Experiment: "e"})
 	live := mustStart(t, s, RunSpec{Experiment: "e"})
-	keepFile, _ := keep.SaveArtifact(KindFinal, "k.png", 1, []byte("k"))
-	goneFile, _ := gone.SaveArtifact(KindFinal, "g.png", 1, []byte("g"))
-	liveFile, _ := live.SaveArtifact(KindFinal, "l.png", 1, []byte("l"))
+	keepFile := mustSave(t, keep, KindFinal, "k.png", 1, []byte("k"))
+	goneFile := mustSave(t, gone, KindFinal, "g.png", 1, []byte("g"))
+	liveFile := mustSave(t, live, KindFinal, "l.png", 1, []byte("l"))
 	mustLog(t, gone, 0, 0, map[string]float64{"total": 1})
 	if err := s.Note(ctx, gone.ID(), "bye"); err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestDeleteAndGC(t *testing.T) {
 	}
 	for _, table := range []string{"metrics", "metric_summary", "notes", "artifacts", "params", "tags", "inputs"} {
 		var n int
-		s.db.QueryRow("SELECT count(*) FROM "+table+" WHERE run = ?", gone.ID()).Scan(&n)
+		scan(t, s, "SELECT count(*) FROM "+table+" WHERE run = ?", []any{gone.ID()}, &n)
 		if n != 0 {
 			t.Errorf("%s keeps %d rows of the deleted run", table, n)
 		}
