@@ -65,9 +65,7 @@ func TestGridPlacesSolidCells(t *testing.T) {
 	if l.cellRects[0][1].Min.X <= l.cellRects[0][0].Max.X || l.cellRects[1][0].Min.Y <= l.cellRects[0][0].Max.Y {
 		t.Errorf("cells overlap or are out of order: %v", l.cellRects)
 	}
-	if n := ink(img, img.Bounds()); n != 0 {
-		t.Errorf("grid without any text has %d dark pixels", n)
-	}
+	checkGoldenImage(t, "grid_solid", img)
 }
 
 func TestGridText(t *testing.T) {
@@ -85,32 +83,7 @@ func TestGridText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name  string
-		r     image.Rectangle
-		inked bool
-	}{
-		{"title", l.titleRect, true},
-		{"column header 0", l.colRects[0], true},
-		{"column header 1 (empty)", l.colRects[1], false},
-		{"row header 0 (empty)", l.rowRects[0], false},
-		{"row header 1", l.rowRects[1], true},
-		{"label (0,0)", l.labelRects[0][0], true},
-		{"label (0,1) (none)", l.labelRects[0][1], false},
-		{"label (1,0) (none)", l.labelRects[1][0], false},
-		{"label (1,1)", l.labelRects[1][1], true},
-	}
-	total := 0
-	for _, tt := range tests {
-		n := ink(img, tt.r)
-		total += n
-		if tt.inked && n < 20 || !tt.inked && n != 0 {
-			t.Errorf("%s %v: %d dark pixels, want text=%v", tt.name, tt.r, n, tt.inked)
-		}
-	}
-	if all := ink(img, img.Bounds()); all != total {
-		t.Errorf("%d dark pixels fall outside the title, header and label areas", all-total)
-	}
+	checkGoldenImage(t, "grid_text", img)
 	if l.title.face.Metrics().Height.Ceil() < 16 || l.cols.face.Metrics().Height.Ceil() < 13 {
 		t.Errorf("text too small to read: title line %dpx, header line %dpx", l.title.lineHeight(), l.cols.lineHeight())
 	}
@@ -154,9 +127,7 @@ func TestGridLongHeaders(t *testing.T) {
 					t.Errorf("header line %q is %dpx, wider than the %dpx column", line, w, tt.cs)
 				}
 			}
-			if n := ink(img, l.colRects[0]); n == 0 {
-				t.Errorf("long header drew nothing")
-			}
+			checkGoldenImage(t, "grid_long_"+strings.ReplaceAll(tt.name, " ", "_"), img)
 		})
 	}
 }
@@ -238,9 +209,10 @@ func TestGridCompactTracks(t *testing.T) {
 			}
 		}
 	}
-	if lbl := l.labelRects[0][0]; lbl.Min.Y-l.cellRects[0][0].Max.Y > cs/10 || ink(img, lbl) == 0 {
+	if lbl := l.labelRects[0][0]; lbl.Min.Y-l.cellRects[0][0].Max.Y > cs/10 {
 		t.Errorf("label %v is not right under the landscape image %v", lbl, l.cellRects[0][0])
 	}
+	checkGoldenImage(t, "grid_compact", img)
 }
 
 func TestGridErrors(t *testing.T) {

@@ -48,19 +48,6 @@ func solid(w, h int, c color.RGBA) *image.RGBA {
 	return img
 }
 
-// ink counts dark text-like pixels (every channel below 110) of img inside r.
-func ink(img image.Image, r image.Rectangle) int {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if cr, cg, cb, _ := img.At(x, y).RGBA(); max(cr, cg, cb)>>8 < 110 {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // near reports whether c is within tol of want in every channel.
 func near(c color.Color, want color.RGBA, tol int) bool {
 	r, g, b, _ := c.RGBA()

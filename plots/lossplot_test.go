@@ -81,6 +81,30 @@ func TestLossCurvesLogScaleSVG(t *testing.T) {
 	}
 }
 
+// TestLossCurvesGolden draws log and linear loss plots: several series,
+// skipped points, a lone point, and compares them with their golden images.
+func TestLossCurvesGolden(t *testing.T) {
+	s1, v1 := decades(200, 1e9, 1e2)
+	s2, v2 := decades(150, 3e8, 5e2)
+	logPlot, err := LossCurves("Loss", "loss", []Series{
+		{Label: "content", Steps: s1, Values: v1},
+		{Label: "style <x&y>", Steps: s2, Values: v2},
+		{Label: "bad", Steps: []int{0, 10, 20}, Values: []float64{0, 1e4, math.NaN()}},
+	}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGoldenPlot(t, "losscurves_log", logPlot, 6, 4)
+	linear, err := LossCurves("linear", "total", []Series{
+		{Label: "a", Steps: []int{0, 30}, Values: []float64{3, 1}},
+		{Label: "lone", Steps: []int{5}, Values: []float64{2}},
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGoldenPlot(t, "losscurves_linear", linear, 4, 3)
+}
+
 func TestLossCurvesSkipsNonPositiveOnLogScale(t *testing.T) {
 	p, err := LossCurves("", "loss", []Series{
 		{Label: "a", Steps: []int{0, 1, 2, 3}, Values: []float64{0, -1, 50, 5}},
