@@ -59,6 +59,25 @@ func saveImage(t *testing.T, r *store.Run, kind, name string, step int, img imag
 	return path
 }
 
+// startRun starts a run of experiment "cmp" or fails the test.
+func startRun(t *testing.T, s *store.Store, spec store.RunSpec) *store.Run {
+	t.Helper()
+	spec.Experiment = "cmp"
+	r, err := s.StartRun(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// finish finishes a run or fails the test.
+func finish(t *testing.T, r *store.Run, st store.Status) {
+	t.Helper()
+	if err := r.Finish(st, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // logRun records a finished run with the given params, a solid-colour final
 // image and a falling loss.
 func logRun(t *testing.T, s *store.Store, c color.RGBA, params ...string) int64 {
@@ -67,19 +86,14 @@ func logRun(t *testing.T, s *store.Store, c color.RGBA, params ...string) int64 
 	for i := 0; i < len(params); i += 2 {
 		ps = append(ps, store.Param{Key: params[i], Value: params[i+1]})
 	}
-	r, err := s.StartRun(context.Background(), store.RunSpec{Experiment: "cmp", Params: ps})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startRun(t, s, store.RunSpec{Params: ps})
 	for step := 1; step <= 3; step++ {
 		if err := r.LogStep(step, float64(step), map[string]float64{"total": 100 / float64(step), "style": 10 / float64(step)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	saveImage(t, r, store.KindFinal, "final.png", 3, solid(c))
-	if err := r.Finish(store.StatusFinished, ""); err != nil {
-		t.Fatal(err)
-	}
+	finish(t, r, store.StatusFinished)
 	return r.ID()
 }
 
@@ -199,23 +213,12 @@ func second(_ *Comparison, err error) error { return err }
 func TestImages(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
-	run, err := s.StartRun(ctx, store.RunSpec{Name: "two finals", Experiment: "cmp"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := startRun(t, s, store.RunSpec{Name: "two finals"})
 	saveImage(t, run, store.KindFinal, "a.png", 10, solid(red))
 	saveImage(t, run, store.KindFinal, "b.png", 20, solid(green))
 	saveImage(t, run, store.KindSnapshot, "s.png", 30, solid(blue))
-	if err := run.Finish(store.StatusFinished, ""); err != nil {
-		t.Fatal(err)
-	}
-	none, err := s.StartRun(ctx, store.RunSpec{Experiment: "cmp"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := none.Finish(store.StatusFailed, "stopped"); err != nil {
-		t.Fatal(err)
-	}
+	finish(t, run, store.StatusFinished)
+	finish(t, startRun(t, s, store.RunSpec{}), store.StatusFailed)
 	broken := logRun(t, s, red)
 	c, err := Runs(ctx, s, 1, 2, broken)
 	if err != nil {
@@ -290,16 +293,11 @@ func TestNames(t *testing.T) {
 // TestStrip lays a run's snapshots and final image out in step order.
 func TestStrip(t *testing.T) {
 	s := openStore(t)
-	r, err := s.StartRun(context.Background(), store.RunSpec{Experiment: "cmp"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startRun(t, s, store.RunSpec{})
 	saveImage(t, r, store.KindSnapshot, "s.png", 20, solid(green))
 	saveImage(t, r, store.KindFinal, "final.png", 30, solid(blue))
 	saveImage(t, r, store.KindSnapshot, "s.png", 10, solid(red))
-	if err := r.Finish(store.StatusFinished, ""); err != nil {
-		t.Fatal(err)
-	}
+	finish(t, r, store.StatusFinished)
 	c, err := Runs(context.Background(), s, r.ID())
 	if err != nil {
 		t.Fatal(err)

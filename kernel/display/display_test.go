@@ -3,6 +3,7 @@ package display
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"path/filepath"
@@ -193,8 +194,10 @@ func TestCompareStoredRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := r.SaveArtifact(store.KindFinal, "final.png", 1, data); err != nil {
-				t.Fatal(err)
+			for kind, name := range map[string]string{store.KindFinal: "final.png", store.KindPlot: "losses.png"} {
+				if _, err := r.SaveArtifact(kind, name, 1, data); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		if err := r.Finish(store.StatusFinished, ""); err != nil {
@@ -212,6 +215,14 @@ func TestCompareStoredRuns(t *testing.T) {
 	for _, want := range []string{"run 1 ratio 1e-3", "run 2 ratio 1e-2", ">ratio</th>", "FINISHED"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("comparison HTML lacks %q", want)
+		}
+	}
+	// A run alone: its final image and loss plot, when it has them.
+	for i, want := range []int{2, 0} {
+		html, plain := mustRender(t, c.Runs[i])
+		title := fmt.Sprintf("run %d ratio %s (cmp) FINISHED", i+1, []string{"1e-3", "1e-2"}[i])
+		if n := strings.Count(html, "<img"); n != want || !strings.HasPrefix(plain, title) || !strings.Contains(html, ">ratio</td>") {
+			t.Errorf("run %d: %d images, text %q; want %d images and the title %q", i+1, n, plain, want, title)
 		}
 	}
 	if _, err := compare.Runs(ctx, nil, 1); err == nil {

@@ -3,6 +3,8 @@ package display
 import (
 	"fmt"
 	"html"
+	"image"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -39,20 +41,17 @@ func renderStylelab(v any) (Bundle, bool) {
 	return Bundle{}, false
 }
 
-func paramsTable(params []store.Param) string {
-	rows := make([][]string, len(params))
+// paramsTable lays parameters out as a table: a header and a row each.
+func paramsTable(params []store.Param) (header []string, rows [][]string) {
+	rows = make([][]string, len(params))
 	for i, p := range params {
 		rows[i] = []string{p.Key, p.Value}
 	}
-	return plots.TableHTML([]string{"parameter", "value"}, rows)
+	return []string{"parameter", "value"}, rows
 }
 
 func paramsBundle(params []store.Param) Bundle {
-	rows := make([][]string, len(params))
-	for i, p := range params {
-		rows[i] = []string{p.Key, p.Value}
-	}
-	return htmlBundle(paramsTable(params), plots.Table([]string{"parameter", "value"}, rows))
+	return htmlBundle(plots.TableHTML(paramsTable(params)), plots.Table(paramsTable(params)))
 }
 
 // resultTitle is one line about a result.
@@ -72,22 +71,17 @@ func resultTitle(r *experiments.Result) string {
 }
 
 func resultBundle(r *experiments.Result) Bundle {
-	var b strings.Builder
-	b.WriteString(`<div class="stylelab-result">`)
-	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(resultTitle(r)))
-	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
-	if r.Image != nil {
-		b.WriteString(imageTag(r.Image, "final image", 512))
+	var img image.Image
+	if r.Image != nil { // a nil *image.RGBA is not a nil image.Image
+		img = r.Image
 	}
+	var losses func(io.Writer) error
 	if len(r.Steps) > 0 {
 		if png, err := experiments.LossPlot(r); err == nil {
-			b.WriteString(imgTag(pngBytes(png), "losses", 480))
+			losses = pngBytes(png)
 		}
 	}
-	b.WriteString("</div>\n")
-	b.WriteString(paramsTable(r.Config.Params()))
-	b.WriteString("</div>")
-	return htmlBundle(b.String(), resultTitle(r))
+	return runBundle("stylelab-result", resultTitle(r), img, losses, r.Config.Params())
 }
 
 func recordTitle(rec *store.RunRecord) string {
@@ -105,22 +99,35 @@ func recordTitle(rec *store.RunRecord) string {
 }
 
 func recordBundle(rec *store.RunRecord) Bundle {
-	var b strings.Builder
-	b.WriteString(`<div class="stylelab-run">`)
-	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(recordTitle(rec)))
-	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
-	if img, err := compare.FinalImage(rec); err == nil {
-		b.WriteString(imageTag(img, "final image", 512))
+	img, err := compare.FinalImage(rec)
+	if err != nil {
+		img = nil // still running, or failed before the end
 	}
+	var losses func(io.Writer) error
 	if a, ok := rec.LastArtifact(store.KindPlot); ok {
 		if data, err := os.ReadFile(a.Path); err == nil {
-			b.WriteString(imgTag(pngBytes(data), "losses", 480))
+			losses = pngBytes(data)
 		}
 	}
+	return runBundle("stylelab-run", recordTitle(rec), img, losses, rec.Params)
+}
+
+// runBundle shows one run: its title, its final image and loss plot side
+// by side (either may be nil), and its parameters.
+func runBundle(class, title string, img image.Image, losses func(io.Writer) error, params []store.Param) Bundle {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<div class=%q><h4>%s</h4>\n", class, html.EscapeString(title))
+	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
+	if img != nil {
+		b.WriteString(imageTag(img, "final image", 512))
+	}
+	if losses != nil {
+		b.WriteString(imgTag(losses, "losses", 480))
+	}
 	b.WriteString("</div>\n")
-	b.WriteString(paramsTable(rec.Params))
+	b.WriteString(plots.TableHTML(paramsTable(params)))
 	b.WriteString("</div>")
-	return htmlBundle(b.String(), recordTitle(rec))
+	return htmlBundle(b.String(), title)
 }
 
 func summariesBundle(runs []store.RunSummary) Bundle {

@@ -162,12 +162,18 @@ func (p *parser) parseNot(depth int) (exprNode, error) {
 	return p.parseCmp()
 }
 
-func (p *parser) parseCmp() (exprNode, error) {
+// field reads a field name; want says what was expected, for the error.
+func (p *parser) field(want string) (token, fieldRef, error) {
 	t := p.next()
 	if t.kind != tIdent || isReserved(t) {
-		return nil, errorAt(p.q, t.pos, "expected a field (a run field such as status, params.KEY, metrics.KEY or tag), got %s", t.describe())
+		return t, fieldRef{}, errorAt(p.q, t.pos, "expected %s, got %s", want, t.describe())
 	}
 	f, err := resolveField(p.q, t)
+	return t, f, err
+}
+
+func (p *parser) parseCmp() (exprNode, error) {
+	t, f, err := p.field("a field (a run field such as status, params.KEY, metrics.KEY or tag)")
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +218,7 @@ func (p *parser) parseOrder() ([]orderTerm, error) {
 	}
 	var terms []orderTerm
 	for {
-		t := p.next()
-		if t.kind != tIdent || isReserved(t) {
-			return nil, errorAt(p.q, t.pos, "expected a field to order by, got %s", t.describe())
-		}
-		f, err := resolveField(p.q, t)
+		t, f, err := p.field("a field to order by")
 		if err != nil {
 			return nil, err
 		}

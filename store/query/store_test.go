@@ -27,7 +27,7 @@ func FuzzQuery(f *testing.F) {
 	} {
 		f.Add(q)
 	}
-	s := fuzzStore(f)
+	s := testStore(f)
 	f.Fuzz(func(t *testing.T, q string) {
 		runs, err := s.Runs(context.Background(), q)
 		if err == nil {
@@ -56,9 +56,41 @@ func FuzzQuery(f *testing.F) {
 	})
 }
 
-// fuzzStore is a store with two runs: a finished one with numeric and
+// TestBindsValues checks that user text reaches SQL only as bound
+// arguments: hostile strings neither break nor change the statement.
+func TestBindsValues(t *testing.T) {
+	s := testStore(t)
+	hostile := `x' OR 1=1; DROP TABLE runs; --`
+	for _, text := range []string{
+		`name = "` + hostile + `"`,
+		`params."` + hostile + `" = 1`,
+		`metrics."` + hostile + `" < 1 order by params."` + hostile + `"`,
+		`tag like "` + hostile + `"`,
+	} {
+		q, err := query.Parse(text)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", text, err)
+		}
+		sql, args := q.SQL(query.SQLite{}, "r.id")
+		if strings.Contains(sql, "DROP") || strings.Contains(sql, "'x'") {
+			t.Errorf("user text leaked into SQL: %s", sql)
+		}
+		if n := strings.Count(sql, "?"); n != len(args) {
+			t.Errorf("%d placeholders, %d args in %s", n, len(args), sql)
+		}
+		if runs, err := s.Runs(context.Background(), text); err != nil || len(runs) != 0 {
+			t.Errorf("Runs(%q) = %d runs, %v; want none, no error", text, len(runs), err)
+		}
+	}
+	if all, err := s.Runs(context.Background(), ""); err != nil || len(all) != 2 {
+		t.Fatalf("runs table damaged: %d runs, %v", len(all), err)
+	}
+}
+
+// testStore is a store with two runs: a finished one with numeric and
 // textual params, tags and metrics (a NaN, a '/' in a key), and a live one.
-func fuzzStore(f *testing.F) *store.Store {
+func testStore(f testing.TB) *store.Store {
+	f.Helper()
 	ctx := context.Background()
 	s, err := store.Open(filepath.Join(f.TempDir(), "stylelab.db"))
 	if err != nil {
