@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -67,8 +68,8 @@ func TestSaveArtifact(t *testing.T) {
 			t.Errorf("SaveArtifact(%q, %q) = %v, want %q", b.kind, b.name, err, b.want)
 		}
 	}
-	if _, err := r.SaveArtifact(KindSnapshot, "a.png", -1, nil); err == nil {
-		t.Error("negative step accepted")
+	if _, err := r.SaveArtifact(KindSnapshot, "a.png", -1, nil); err == nil || !strings.Contains(err.Error(), "step -1 is negative") {
+		t.Errorf("negative step: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(s.ArtifactDir(), "escape.png")); err == nil {
 		t.Error("a bad name escaped the run directory")
@@ -100,8 +101,8 @@ func TestDeleteAndGC(t *testing.T) {
 	if _, err := os.Stat(goneFile); !os.IsNotExist(err) {
 		t.Errorf("deleted run's file remains: %v", err)
 	}
-	if _, err := s.Get(ctx, gone.ID()); err == nil {
-		t.Error("deleted run still readable")
+	if _, err := s.Get(ctx, gone.ID()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted run: Get error %v, want ErrNotFound", err)
 	}
 	for _, table := range []string{"metrics", "metric_summary", "notes", "artifacts", "params", "tags", "inputs"} {
 		var n int

@@ -168,7 +168,7 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if err := s.ExportCSV(ctx, &buf, "bogus ="); err == nil {
-		t.Error("bad query exported")
+	if err := s.ExportCSV(ctx, &buf, "bogus ="); err == nil || !strings.Contains(err.Error(), `unknown field "bogus"`) {
+		t.Errorf("bad query: %v", err)
 	}
 }

@@ -188,8 +188,8 @@ func TestCloseInterruptsLiveRuns(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.LogStep(1, 0, map[string]float64{"total": 1}); err == nil {
-		t.Error("LogStep after Close succeeded")
+	if err := r.LogStep(1, 0, map[string]float64{"total": 1}); err == nil || !strings.Contains(err.Error(), "the run is finished") {
+		t.Errorf("LogStep after Close: %v", err)
 	}
 	s = openTemp2(t, path)
 	sum, err := s.Summary(context.Background(), r.ID())
@@ -243,8 +243,8 @@ func TestFindFinished(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := s.FindFinished(ctx, "sweep", []Param{{"a", "1"}, {"a", "2"}}); err == nil {
-		t.Error("duplicate keys accepted")
+	if _, _, err := s.FindFinished(ctx, "sweep", []Param{{"a", "1"}, {"a", "2"}}); err == nil || !strings.Contains(err.Error(), `param "a" is given twice`) {
+		t.Errorf("duplicate keys: %v", err)
 	}
 }
 
@@ -267,11 +267,11 @@ func TestTagsNotesExperiments(t *testing.T) {
 			t.Errorf("missing run: %v", err)
 		}
 	}
-	if err := s.Note(ctx, 1, "  "); err == nil {
-		t.Error("empty note accepted")
+	if err := s.Note(ctx, 1, "  "); err == nil || !strings.Contains(err.Error(), "note on run 1 is empty") {
+		t.Errorf("empty note: %v", err)
 	}
-	if err := s.Tag(ctx, 1); err == nil {
-		t.Error("Tag without tags accepted")
+	if err := s.Tag(ctx, 1); err == nil || !strings.Contains(err.Error(), "no tags given") {
+		t.Errorf("Tag without tags: %v", err)
 	}
 	exps, err := s.Experiments(ctx)
 	if err != nil {
