@@ -1,6 +1,3 @@
-// Package atomicfile writes files so that a reader sees the old contents or
-// the new, never a part: through a synced temporary file in the target's
-// folder, renamed over the target.
 package atomicfile
 
 import (
