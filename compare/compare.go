@@ -181,8 +181,11 @@ func FinalImage(r *store.RunRecord) (image.Image, error) {
 // Image returns run i's final image: the one in Images, else its final
 // artifact.
 func (c *Comparison) Image(i int) (image.Image, error) {
-	if i < len(c.Images) && c.Images[i] != nil {
+	switch {
+	case i < len(c.Images) && c.Images[i] != nil:
 		return c.Images[i], nil
+	case c.Runs[i].ID == 0: // not in a store: no artifacts either
+		return nil, fmt.Errorf("compare: %s has no image", c.Name(i))
 	}
 	return FinalImage(&c.Runs[i])
 }

@@ -284,6 +284,9 @@ func TestNames(t *testing.T) {
 	if want := []string{"run 3", "run 4", "draft", "result 4"}; !reflect.DeepEqual(short, want) {
 		t.Errorf("short names %q, want %q", short, want)
 	}
+	if _, err := c.Image(2); err == nil || err.Error() != "compare: draft has no image" {
+		t.Errorf("image of a run outside the store: %v", err)
+	}
 	_, rows := c.Table()
 	if rows[2][0] != "" || rows[0][0] != "3" {
 		t.Errorf("run column %q, %q; want 3 and empty for a run outside the store", rows[0][0], rows[2][0])

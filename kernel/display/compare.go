@@ -65,11 +65,12 @@ func comparisonBundle(c *compare.Comparison) Bundle {
 	for i := range c.Runs {
 		names[i] = c.Name(i)
 		img, err := c.Image(i)
+		tag := imageTag(img, names[i], width)
 		if err != nil {
-			img = nil
+			tag = `<div style="color:#888">(` + html.EscapeString(err.Error()) + `)</div>`
 		}
 		fmt.Fprintf(&b, `<figure style="margin:0">%s<figcaption style="text-align:center">%s</figcaption></figure>`,
-			imageTag(img, names[i], width), html.EscapeString(names[i]))
+			tag, html.EscapeString(names[i]))
 	}
 	b.WriteString("</div>\n")
 	b.WriteString(c.HTML())

@@ -151,8 +151,8 @@ func TestCompareResults(t *testing.T) {
 	}
 	html, plain := mustRender(t, c)
 	// Two images, a note for the missing one, the loss chart.
-	if n := strings.Count(html, "<img"); n != 3 || !strings.Contains(html, "(no image)") {
-		t.Errorf("comparison HTML has %d images and no-image note %v; want 3 and the note", n, strings.Contains(html, "(no image)"))
+	if n := strings.Count(html, "<img"); n != 3 || !strings.Contains(html, "(compare: result 3 has no image)") {
+		t.Errorf("comparison HTML has %d images; want 3, and a note that result 3 has none", n)
 	}
 	for _, want := range []string{"run 7 one", "run 8 two", "result 3", ">seed</th>", `alt="total losses"`} {
 		if !strings.Contains(html, want) {
@@ -209,7 +209,7 @@ func TestCompareStoredRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	html, _ := mustRender(t, c)
-	if n := strings.Count(html, "<img"); n != 2 || !strings.Contains(html, "(no image)") {
+	if n := strings.Count(html, "<img"); n != 2 || !strings.Contains(html, "(compare: run 2 has no final image)") {
 		t.Errorf("comparison HTML has %d images; want run 1's image, the chart and a note for run 2", n)
 	}
 	for _, want := range []string{"run 1 ratio 1e-3", "run 2 ratio 1e-2", ">ratio</th>", "FINISHED"} {
