@@ -10,12 +10,13 @@ import (
 
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/internal/testmodel"
 	"github.com/stylelab/stylelab/store"
 	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
 )
 
-func sharedModel(t testing.TB) *vgg.Model { return testenv.Model(t) }
+func sharedModel(t testing.TB) *vgg.Model { return testmodel.Model(t) }
 
 func paperConfig(t testing.TB, size, iterations int) transfer.Config {
 	cfg := transfer.Defaults()
@@ -65,7 +66,7 @@ func TestLabLogsRuns(t *testing.T) {
 	for _, a := range rec.Artifacts {
 		kinds[a.Kind]++
 	}
-	if kinds["final"] != 1 || kinds["snapshot"] != 3 || kinds["plot"] != 1 {
+	if kinds[store.KindFinal] != 1 || kinds[store.KindSnapshot] != 3 || kinds[store.KindPlot] != 1 {
 		t.Errorf("artifacts %v, want 1 final, 3 snapshots, 1 plot", kinds)
 	}
 

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"io"
 	"strings"
@@ -181,10 +182,30 @@ func TestEval(t *testing.T) {
 	if o := eval(`import "github.com/stylelab/stylelab/store"` + "\nvar st store.Status = store.StatusFinished\nst == \"FINISHED\""); o.err != nil || o.values[0] != true {
 		t.Errorf("status compared with a literal: %+v", o)
 	}
+	// The notebooks' comparison of two results renders as HTML.
+	o := eval(`import (
+	"image"
+	"github.com/stylelab/stylelab/kernel/display"
+	"github.com/stylelab/stylelab/transfer"
+)
+img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+cfg := transfer.Defaults()
+cfg.ContentImage, cfg.Styles, cfg.Size = img, []transfer.Style{{Image: img}}, 32
+p1, _ := cfg.Resolve()
+cfg.Seed = 7
+p2, _ := cfg.Resolve()
+first := &transfer.Result{Plan: p1, RunID: 1}
+second := &transfer.Result{Plan: p2, RunID: 2}
+display.Compare(first, second)`)
+	if o.err != nil || len(o.values) != 1 {
+		t.Fatalf("display.Compare: %+v", o)
+	}
+	if b, ok := renderValues(o.values); !ok || !strings.Contains(fmt.Sprint(b.Data["text/html"]), ">seed</th>") {
+		t.Errorf("display.Compare renders as %v", b.Data)
+	}
 	// ctx is the cell's context
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var o outcome
 	in.do(func() { o = in.eval(ctx, "cell", "ctx.Err()") })
 	if o.err != nil || len(o.values) != 1 || o.values[0] != context.Canceled {
 		t.Errorf("ctx.Err() = %+v, want context.Canceled", o)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stylelab/stylelab/internal/atomicfile"
 )
 
 // Artifact kinds.
@@ -33,7 +36,16 @@ func (r *Run) SaveArtifact(kind, name string, step int, data []byte) (string, er
 		return "", err
 	}
 	abs := filepath.Join(r.s.artDir, filepath.FromSlash(rel))
-	if err := writeFileAtomic(abs, data); err != nil {
+	// Atomic, so a reader never sees half a file; a crash leaves at most
+	// a temporary file, which gc removes.
+	err = os.MkdirAll(filepath.Dir(abs), 0o755)
+	if err == nil {
+		err = atomicfile.Write(abs, 0o666, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+	}
+	if err != nil {
 		return "", fmt.Errorf("store: run %d: save %s %q: %w", r.id, kind, name, err)
 	}
 	sum := sha256.Sum256(data)
@@ -54,7 +66,7 @@ func artifactPath(run int64, kind, name string, step int) (string, error) {
 	switch kind {
 	case KindFinal, KindSnapshot, KindPlot:
 	default:
-		return "", fmt.Errorf("store: artifact kind %q; use final, snapshot or plot", kind)
+		return "", fmt.Errorf("store: artifact kind %q; use %s, %s or %s", kind, KindFinal, KindSnapshot, KindPlot)
 	}
 	if step < 0 {
 		return "", fmt.Errorf("store: artifact %q: step %d is negative", name, step)
@@ -69,36 +81,6 @@ func artifactPath(run int64, kind, name string, step int) (string, error) {
 		name = fmt.Sprintf("step-%06d-%s", step, name)
 	}
 	return path.Join(strconv.FormatInt(run, 10), kind, name), nil
-}
-
-// writeFileAtomic writes via a synced temp file and a rename, so a reader
-// never sees half a file and a crash leaves only a .tmp- file for gc.
-func writeFileAtomic(abs string, data []byte) error {
-	dir := filepath.Dir(abs)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), abs)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // gcGrace is how old an unreferenced file must be before GC removes it:

@@ -10,6 +10,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/stylelab/stylelab/store/query"
 )
 
 // ExportCSV writes the whole metric history of the runs matching query as
@@ -73,12 +75,16 @@ func (s *Store) ExportCSV(ctx context.Context, w io.Writer, query string) error 
 }
 
 // exportRuns lists the runs of query oldest first (unless ordered).
-func (s *Store) exportRuns(ctx context.Context, query string) ([]RunSummary, error) {
-	runs, err := s.Runs(ctx, query)
+func (s *Store) exportRuns(ctx context.Context, q string) ([]RunSummary, error) {
+	pq, err := query.Parse(q)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	runs, err := s.runs(ctx, pq)
 	if err != nil {
 		return nil, err
 	}
-	if pq, _ := parseQuery(query); pq != nil && len(pq.order) == 0 {
+	if !pq.Ordered() {
 		sort.Slice(runs, func(i, j int) bool { return runs[i].ID < runs[j].ID })
 	}
 	return runs, nil

@@ -20,7 +20,11 @@ func createAt(t *testing.T, path string, v int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if err := migrate(ctx, db, v); err != nil {
 		t.Fatalf("migrate to %d: %v", v, err)
 	}
@@ -70,7 +74,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 				t.Errorf("summary after migration: last %v min %v step %d", rec.Last, rec.Min, rec.LastStep)
 			}
 			var minStep int
-			s.db.QueryRow("SELECT min_step FROM metric_summary WHERE run = 1 AND key = 'total'").Scan(&minStep)
+			scan(t, s, "SELECT min_step FROM metric_summary WHERE run = 1 AND key = 'total'", nil, &minStep)
 			if minStep != 1 {
 				t.Errorf("min_step = %d, want 1", minStep)
 			}
@@ -111,11 +115,20 @@ func TestSummaryTrigger(t *testing.T) {
 func TestOpenRejects(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
-	os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644)
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	newer := filepath.Join(dir, "newer.db")
-	db, _ := sql.Open("sqlite3", dsn(newer))
-	db.Exec("PRAGMA user_version = 99")
-	db.Close()
+	db, err := sql.Open("sqlite3", dsn(newer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		path, want string
 	}{
@@ -128,7 +141,9 @@ func TestOpenRejects(t *testing.T) {
 	for _, tc := range tests {
 		s, err := Open(tc.path)
 		if err == nil {
-			s.Close()
+			if cerr := s.Close(); cerr != nil {
+				t.Error(cerr)
+			}
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "store: ") {
 			t.Errorf("Open(%q) error = %v, want one containing %q", tc.path, err, tc.want)

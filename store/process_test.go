@@ -34,7 +34,11 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	steps, _ := strconv.Atoi(os.Getenv("STYLELAB_STORE_STEPS"))
+	steps, err := strconv.Atoi(os.Getenv("STYLELAB_STORE_STEPS"))
+	if err != nil && mode != "forever" {
+		fmt.Fprintln(os.Stderr, "STYLELAB_STORE_STEPS:", err)
+		os.Exit(2)
+	}
 	start := time.Now()
 	for i := 0; mode == "forever" || i < steps; i++ {
 		if err := r.LogStep(i, time.Since(start).Seconds(), eightMetrics(i)); err != nil {

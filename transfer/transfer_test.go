@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/internal/testmodel"
 	"github.com/stylelab/stylelab/vgg"
 )
 
-func sharedModel(t testing.TB) *vgg.Model { return testenv.Model(t) }
+func sharedModel(t testing.TB) *vgg.Model { return testmodel.Model(t) }
 
 func paperConfig(t testing.TB, size, iterations int) Config {
 	cfg := Defaults()

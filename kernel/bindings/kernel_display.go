@@ -16,7 +16,6 @@ func init() {
 		Binds: map[string]Value{
 			"Clear":         ValueOf(display.Clear),
 			"Compare":       ValueOf(display.Compare),
-			"CompareRuns":   ValueOf(display.CompareRuns),
 			"Format":        ValueOf(display.Format),
 			"HTML":          ValueOf(display.HTML),
 			"JPEG":          ValueOf(display.JPEG),
@@ -33,12 +32,11 @@ func init() {
 			"TransferWith":  ValueOf(display.TransferWith),
 			"WithPublisher": ValueOf(display.WithPublisher),
 		}, Types: map[string]Type{
-			"Bundle":     TypeOf((*display.Bundle)(nil)).Elem(),
-			"Comparison": TypeOf((*display.Comparison)(nil)).Elem(),
-			"Handle":     TypeOf((*display.Handle)(nil)).Elem(),
-			"Options":    TypeOf((*display.Options)(nil)).Elem(),
-			"Publisher":  TypeOf((*display.Publisher)(nil)).Elem(),
-			"Renderer":   TypeOf((*display.Renderer)(nil)).Elem(),
+			"Bundle":    TypeOf((*display.Bundle)(nil)).Elem(),
+			"Handle":    TypeOf((*display.Handle)(nil)).Elem(),
+			"Options":   TypeOf((*display.Options)(nil)).Elem(),
+			"Publisher": TypeOf((*display.Publisher)(nil)).Elem(),
+			"Renderer":  TypeOf((*display.Renderer)(nil)).Elem(),
 		}, Proxies: map[string]Type{
 			"Publisher": TypeOf((*P_github_com_stylelab_stylelab_kernel_display_Publisher)(nil)).Elem(),
 			"Renderer":  TypeOf((*P_github_com_stylelab_stylelab_kernel_display_Renderer)(nil)).Elem(),

@@ -14,12 +14,12 @@ func init() {
 	Packages["github.com/stylelab/stylelab/plots"] = Package{
 		Name: "plots",
 		Binds: map[string]Value{
-			"EncodePNG":  ValueOf(plots.EncodePNG),
 			"Grid":       ValueOf(plots.Grid),
 			"LossCurves": ValueOf(plots.LossCurves),
 			"PNGDPI":     ValueOf(plots.PNGDPI),
 			"PlotPNG":    ValueOf(plots.PlotPNG),
-			"PlotSVG":    ValueOf(plots.PlotSVG),
+			"PlotPNGTo":  ValueOf(plots.PlotPNGTo),
+			"PlotSVGTo":  ValueOf(plots.PlotSVGTo),
 			"SavePlot":   ValueOf(plots.SavePlot),
 			"Strip":      ValueOf(plots.Strip),
 			"Table":      ValueOf(plots.Table),

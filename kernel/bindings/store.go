@@ -38,7 +38,6 @@ func init() {
 			"Note":        TypeOf((*store.Note)(nil)).Elem(),
 			"Param":       TypeOf((*store.Param)(nil)).Elem(),
 			"ParamDiff":   TypeOf((*store.ParamDiff)(nil)).Elem(),
-			"QueryError":  TypeOf((*store.QueryError)(nil)).Elem(),
 			"Run":         TypeOf((*store.Run)(nil)).Elem(),
 			"RunRecord":   TypeOf((*store.RunRecord)(nil)).Elem(),
 			"RunSpec":     TypeOf((*store.RunSpec)(nil)).Elem(),

@@ -35,6 +35,7 @@ var Packages = []string{
 	"github.com/stylelab/stylelab/optim",
 	"github.com/stylelab/stylelab/plots",
 	"github.com/stylelab/stylelab/store",
+	"github.com/stylelab/stylelab/store/query",
 	"github.com/stylelab/stylelab/transfer",
 	"github.com/stylelab/stylelab/vgg",
 	"github.com/stylelab/stylelab/weights",

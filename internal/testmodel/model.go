@@ -1,8 +1,11 @@
-package testenv
+// Package testmodel loads the shared VGG-19 once per test binary.
+package testmodel
 
 import (
 	"sync"
 	"testing"
+
+	"github.com/stylelab/stylelab/internal/testenv"
 
 	"github.com/stylelab/stylelab/vgg"
 	"github.com/stylelab/stylelab/weights/tfjs"
@@ -17,7 +20,7 @@ var model struct {
 // Model is the shared VGG-19 without its classifier, loaded once per test binary.
 func Model(tb testing.TB) *vgg.Model {
 	tb.Helper()
-	dir := WeightsDir(tb)
+	dir := testenv.WeightsDir(tb)
 	model.once.Do(func() {
 		w, err := tfjs.Load(dir)
 		if err != nil {

@@ -1,4 +1,4 @@
-package store
+package query
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 
 // Limits that keep every accepted query inside SQLite's expression depth.
 const (
-	maxQueryTerms = 100 // comparisons in one query
-	maxQueryDepth = 40  // nested parentheses and nots
+	maxTerms = 100 // comparisons in one query
+	maxDepth = 40  // nested parentheses and nots
 )
 
 type exprNode interface{ isExpr() }
@@ -24,28 +24,39 @@ type cmpNode struct {
 	op    string // = != < <= > >= like "not like"
 	opPos int
 	val   token // tNumber or tString
+	arg   any   // the value to bind, checked against the field (see check)
 }
 
 func (boolNode) isExpr() {}
 func (notNode) isExpr()  {}
-func (cmpNode) isExpr()  {}
+func (*cmpNode) isExpr() {}
 
 type orderTerm struct {
 	field fieldRef
 	desc  bool
 }
 
-type parsedQuery struct {
+// Query is a parsed query: which runs, in which order, how many.
+type Query struct {
+	text  string
 	where exprNode // nil: all runs
 	order []orderTerm
 	limit int // -1: none
 }
 
+// String returns the query's text.
+func (q *Query) String() string { return q.text }
+
+// Ordered reports whether the query has an order by clause; without one,
+// runs come newest first.
+func (q *Query) Ordered() bool { return len(q.order) > 0 }
+
 type parser struct {
-	q     string
-	toks  []token
-	i     int
-	terms int
+	q       string
+	toks    []token
+	i       int
+	terms   int
+	typeErr error // the first comparison of mismatched types
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -58,13 +69,16 @@ func (p *parser) next() token {
 	return t
 }
 
-func parseQuery(q string) (*parsedQuery, error) {
+// Parse reads a query; an empty one selects every run. A mistake is an
+// *Error. Syntax is checked before types, so a misspelt keyword is
+// reported before a comparison of mismatched types earlier in the query.
+func Parse(q string) (*Query, error) {
 	toks, err := lex(q)
 	if err != nil {
 		return nil, err
 	}
 	p := &parser{q: q, toks: toks}
-	pq := &parsedQuery{limit: -1}
+	pq := &Query{text: q, limit: -1}
 	if t := p.peek(); t.kind != tEOF && !t.keyword("order") && !t.keyword("limit") {
 		if pq.where, err = p.parseOr(0); err != nil {
 			return nil, err
@@ -79,12 +93,15 @@ func parseQuery(q string) (*parsedQuery, error) {
 		p.next()
 		t := p.next()
 		if t.kind != tNumber || t.num != float64(int(t.num)) || t.num < 0 || t.num > 1e9 {
-			return nil, queryErr(q, t.pos, "expected a whole number of runs after limit, got %s", t.describe())
+			return nil, errorAt(q, t.pos, "expected a whole number of runs after limit, got %s", t.describe())
 		}
 		pq.limit = int(t.num)
 	}
 	if t := p.peek(); t.kind != tEOF {
-		return nil, queryErr(q, t.pos, "unexpected %s; expected and, or, order by, limit or the end of the query", t.describe())
+		return nil, errorAt(q, t.pos, "unexpected %s; expected and, or, order by, limit or the end of the query", t.describe())
+	}
+	if p.typeErr != nil {
+		return nil, p.typeErr
 	}
 	return pq, nil
 }
@@ -120,8 +137,8 @@ func (p *parser) parseBool(depth int, and bool) (exprNode, error) {
 
 func (p *parser) parseNot(depth int) (exprNode, error) {
 	t := p.peek()
-	if depth > maxQueryDepth {
-		return nil, queryErr(p.q, t.pos, "query nests deeper than %d parentheses or nots; simplify it", maxQueryDepth)
+	if depth > maxDepth {
+		return nil, errorAt(p.q, t.pos, "query nests deeper than %d parentheses or nots; simplify it", maxDepth)
 	}
 	if t.keyword("not") {
 		p.next()
@@ -138,25 +155,31 @@ func (p *parser) parseNot(depth int) (exprNode, error) {
 			return nil, err
 		}
 		if c := p.next(); c.kind != tRParen {
-			return nil, queryErr(p.q, c.pos, "expected ) to close the ( at column %d, got %s", queryErr(p.q, t.pos, "").Column, c.describe())
+			return nil, errorAt(p.q, c.pos, "expected ) to close the ( at column %d, got %s", errorAt(p.q, t.pos, "").Column, c.describe())
 		}
 		return e, nil
 	}
 	return p.parseCmp()
 }
 
-func (p *parser) parseCmp() (exprNode, error) {
+// field reads a field name; want says what was expected, for the error.
+func (p *parser) field(want string) (token, fieldRef, error) {
 	t := p.next()
 	if t.kind != tIdent || isReserved(t) {
-		return nil, queryErr(p.q, t.pos, "expected a field (a run field such as status, params.KEY, metrics.KEY or tag), got %s", t.describe())
+		return t, fieldRef{}, errorAt(p.q, t.pos, "expected %s, got %s", want, t.describe())
 	}
 	f, err := resolveField(p.q, t)
+	return t, f, err
+}
+
+func (p *parser) parseCmp() (exprNode, error) {
+	t, f, err := p.field("a field (a run field such as status, params.KEY, metrics.KEY or tag)")
 	if err != nil {
 		return nil, err
 	}
 	p.terms++
-	if p.terms > maxQueryTerms {
-		return nil, queryErr(p.q, t.pos, "query has more than %d comparisons; split it into several queries", maxQueryTerms)
+	if p.terms > maxTerms {
+		return nil, errorAt(p.q, t.pos, "query has more than %d comparisons; split it into several queries", maxTerms)
 	}
 	opTok := p.next()
 	op := opTok.text
@@ -168,7 +191,7 @@ func (p *parser) parseCmp() (exprNode, error) {
 		p.next()
 		op = "not like"
 	default:
-		return nil, queryErr(p.q, opTok.pos, "expected a comparison (= != < <= > >= like) after %s, got %s", t.text, opTok.describe())
+		return nil, errorAt(p.q, opTok.pos, "expected a comparison (= != < <= > >= like) after %s, got %s", t.text, opTok.describe())
 	}
 	v := p.next()
 	if v.kind != tNumber && v.kind != tString {
@@ -176,31 +199,31 @@ func (p *parser) parseCmp() (exprNode, error) {
 		if v.kind == tIdent {
 			hint = " (quote text values: \"" + v.text + "\")"
 		}
-		return nil, queryErr(p.q, v.pos, "expected a number or a quoted string after %s, got %s%s", op, v.describe(), hint)
+		return nil, errorAt(p.q, v.pos, "expected a number or a quoted string after %s, got %s%s", op, v.describe(), hint)
 	}
 	if strings.HasSuffix(op, "like") && v.kind != tString {
-		return nil, queryErr(p.q, v.pos, "like needs a quoted pattern such as \"conv%%\", got %s", v.describe())
+		return nil, errorAt(p.q, v.pos, "like needs a quoted pattern such as \"conv%%\", got %s", v.describe())
 	}
-	return cmpNode{field: f, op: op, opPos: opTok.pos, val: v}, nil
+	n := &cmpNode{field: f, op: op, opPos: opTok.pos, val: v}
+	if n.arg, err = check(p.q, n); err != nil && p.typeErr == nil {
+		p.typeErr = err
+	}
+	return n, nil
 }
 
 func (p *parser) parseOrder() ([]orderTerm, error) {
 	p.next() // order
 	if b := p.next(); !b.keyword("by") {
-		return nil, queryErr(p.q, b.pos, "expected by after order, got %s", b.describe())
+		return nil, errorAt(p.q, b.pos, "expected by after order, got %s", b.describe())
 	}
 	var terms []orderTerm
 	for {
-		t := p.next()
-		if t.kind != tIdent || isReserved(t) {
-			return nil, queryErr(p.q, t.pos, "expected a field to order by, got %s", t.describe())
-		}
-		f, err := resolveField(p.q, t)
+		t, f, err := p.field("a field to order by")
 		if err != nil {
 			return nil, err
 		}
 		if f.kind == fieldTag {
-			return nil, queryErr(p.q, t.pos, "cannot order by tag; order by a run field, params.KEY or metrics.KEY")
+			return nil, errorAt(p.q, t.pos, "cannot order by tag; order by a run field, params.KEY or metrics.KEY")
 		}
 		ot := orderTerm{field: f}
 		if d := p.peek(); d.keyword("asc") || d.keyword("desc") {
@@ -208,8 +231,8 @@ func (p *parser) parseOrder() ([]orderTerm, error) {
 			ot.desc = d.keyword("desc")
 		}
 		terms = append(terms, ot)
-		if len(terms) > maxQueryTerms {
-			return nil, queryErr(p.q, t.pos, "too many order by fields (more than %d)", maxQueryTerms)
+		if len(terms) > maxTerms {
+			return nil, errorAt(p.q, t.pos, "too many order by fields (more than %d)", maxTerms)
 		}
 		if p.peek().kind != tComma {
 			return terms, nil

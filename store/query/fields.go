@@ -1,4 +1,4 @@
-package store
+package query
 
 import (
 	"sort"
@@ -80,7 +80,7 @@ func resolveField(q string, t token) (fieldRef, error) {
 		if c, ok := runFields()[head]; ok {
 			return fieldRef{kind: fieldRun, col: c, text: t.text}, nil
 		}
-		return fieldRef{}, queryErr(q, t.pos, "unknown field %q; expected a run field (%s), params.%s, metrics.%s or tag", t.text, runFieldNames(), t.text, t.text)
+		return fieldRef{}, errorAt(q, t.pos, "unknown field %q; expected a run field (%s), params.%s, metrics.%s or tag", t.text, runFieldNames(), t.text, t.text)
 	case head == "params" || head == "param":
 		return fieldRef{kind: fieldParam, key: joinSegs(rest), text: t.text}, nil
 	case head == "metrics" || head == "metric":
@@ -94,7 +94,7 @@ func resolveField(q string, t token) (fieldRef, error) {
 		}
 		return fieldRef{kind: fieldMetric, key: joinSegs(rest), agg: agg, text: t.text}, nil
 	}
-	return fieldRef{}, queryErr(q, t.pos, "unknown field %q; expected a run field (%s), params.KEY, metrics.KEY[.min|.max] or tag (quote keys with dots or spaces: params.\"a b\")", t.text, runFieldNames())
+	return fieldRef{}, errorAt(q, t.pos, "unknown field %q; expected a run field (%s), params.KEY, metrics.KEY[.min|.max] or tag (quote keys with dots or spaces: params.\"a b\")", t.text, runFieldNames())
 }
 
 func joinSegs(segs []segment) string {

@@ -1,4 +1,4 @@
-package store
+package query
 
 import (
 	"fmt"
@@ -93,7 +93,7 @@ func lex(q string) ([]token, error) {
 		case strings.IndexByte("=!<>", c) >= 0:
 			op, n := lexOp(q[i:])
 			if op == "" {
-				return nil, queryErr(q, i, "unexpected %q; expected a comparison (= != < <= > >=)", c)
+				return nil, errorAt(q, i, "unexpected %q; expected a comparison (= != < <= > >=)", c)
 			}
 			toks = append(toks, token{kind: tOp, pos: i, text: op})
 			i += n
@@ -120,7 +120,7 @@ func lex(q string) ([]token, error) {
 			i += len(t.text)
 		default:
 			r, _ := utf8.DecodeRuneInString(q[i:])
-			return nil, queryErr(q, start, "unexpected character %q; expected a field, value, operator or parenthesis", r)
+			return nil, errorAt(q, start, "unexpected character %q; expected a field, value, operator or parenthesis", r)
 		}
 	}
 }
@@ -158,13 +158,13 @@ func lexString(q string, i int) (string, int, error) {
 			case '\\', '"', '\'':
 				b.WriteByte(q[j])
 			default:
-				return "", 0, queryErr(q, j-1, "unknown escape \\%c in string; use \\\\ \\\" \\' \\n or \\t", q[j])
+				return "", 0, errorAt(q, j-1, "unknown escape \\%c in string; use \\\\ \\\" \\' \\n or \\t", q[j])
 			}
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return "", 0, queryErr(q, i, "string is not closed; add a closing %c", quote)
+	return "", 0, errorAt(q, i, "string is not closed; add a closing %c", quote)
 }
 
 func lexNumber(q string, i int) (token, error) {
@@ -183,7 +183,7 @@ func lexNumber(q string, i int) (token, error) {
 		}
 	}
 	if digits == 0 {
-		return token{}, queryErr(q, i, "expected a number after %q", q[i:j])
+		return token{}, errorAt(q, i, "expected a number after %q", q[i:j])
 	}
 	if j < len(q) && (q[j] == 'e' || q[j] == 'E') {
 		k := j + 1
@@ -191,7 +191,7 @@ func lexNumber(q string, i int) (token, error) {
 			k++
 		}
 		if k >= len(q) || !isDigit(q[k]) {
-			return token{}, queryErr(q, i, "number %q has an incomplete exponent; write e.g. 1e-3", q[i:k])
+			return token{}, errorAt(q, i, "number %q has an incomplete exponent; write e.g. 1e-3", q[i:k])
 		}
 		for k < len(q) && isDigit(q[k]) {
 			k++
@@ -199,12 +199,12 @@ func lexNumber(q string, i int) (token, error) {
 		j = k
 	}
 	if j < len(q) && (isIdentStart(q[j]) || q[j] == '.') {
-		return token{}, queryErr(q, j, "unexpected %q after number %s; separate it with a space", q[j], q[i:j])
+		return token{}, errorAt(q, j, "unexpected %q after number %s; separate it with a space", q[j], q[i:j])
 	}
 	text := q[i:j]
 	v, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsInf(v, 0) {
-		return token{}, queryErr(q, i, "number %s is out of range", text)
+		return token{}, errorAt(q, i, "number %s is out of range", text)
 	}
 	return token{kind: tNumber, pos: i, text: text, num: v}, nil
 }
@@ -218,7 +218,7 @@ func lexIdent(q string, i int) (token, error) {
 			if q[j] == '`' {
 				end := strings.IndexByte(q[j+1:], '`')
 				if end < 0 {
-					return token{}, queryErr(q, j, "quoted name is not closed; add a closing `")
+					return token{}, errorAt(q, j, "quoted name is not closed; add a closing `")
 				}
 				segs = append(segs, segment{text: q[j+1 : j+1+end], quoted: true})
 				j += end + 2
@@ -236,7 +236,7 @@ func lexIdent(q string, i int) (token, error) {
 				k++
 			}
 			if k == j {
-				return token{}, queryErr(q, j, "expected a name after '.' in %q", q[i:j])
+				return token{}, errorAt(q, j, "expected a name after '.' in %q", q[i:j])
 			}
 			segs = append(segs, segment{text: q[j:k]})
 			j = k

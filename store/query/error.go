@@ -1,4 +1,4 @@
-package store
+package query
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// QueryError is a mistake in a query: what was expected, and where.
-type QueryError struct {
+// Error is a mistake in a query: what was expected, and where.
+type Error struct {
 	Query  string // the whole query
 	Offset int    // byte offset of the offending token
 	Line   int    // 1-based line of the offending token
@@ -15,18 +15,18 @@ type QueryError struct {
 	Msg    string // what went wrong and what was expected
 }
 
-func queryErr(q string, offset int, format string, args ...any) *QueryError {
+func errorAt(q string, offset int, format string, args ...any) *Error {
 	if offset > len(q) {
 		offset = len(q)
 	}
 	before := q[:offset]
 	line := strings.Count(before, "\n") + 1
 	col := utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1
-	return &QueryError{Query: q, Offset: offset, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Query: q, Offset: offset, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Error names the problem and draws a caret under the offending token.
-func (e *QueryError) Error() string {
+func (e *Error) Error() string {
 	lines := strings.Split(e.Query, "\n")
 	text := ""
 	if e.Line-1 < len(lines) {
@@ -48,5 +48,5 @@ func (e *QueryError) Error() string {
 	if strings.Contains(e.Query, "\n") {
 		where = fmt.Sprintf("line %d, column %d", e.Line, e.Column)
 	}
-	return fmt.Sprintf("store: query: %s (at %s)\n  %s\n  %s^", e.Msg, where, text, pad.String())
+	return fmt.Sprintf("query: %s (at %s)\n  %s\n  %s^", e.Msg, where, text, pad.String())
 }
