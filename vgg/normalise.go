@@ -96,7 +96,8 @@ func Normalise(w *Weights, images []image.Image, pooling Pooling, size int) (*We
 		factors[l] = f
 		n.Means[c.Name] = f
 	}
-	out := &Weights{Source: w.Source + " (normalised)", SHA256: NormalisedSHA256(w.SHA256, n.ImageSetSHA256, pooling, size), Preprocess: w.Preprocess, Normalised: n}
+	out := &Weights{Source: w.Source + " (normalised)", SHA256: NormalisedSHA256(w.SHA256, n.ImageSetSHA256, pooling, size),
+		Preprocess: w.Preprocess, Normalised: n}
 	for l, c := range w.Conv {
 		var in []float64 // the previous layer's factors; the image is not rescaled
 		if l > 0 {
