@@ -45,8 +45,9 @@ type Weights struct {
 	Source     string // what it was loaded from, for humans
 	SHA256     string // hex sha256 of the source file (or of the manifest for multi-file models)
 	Preprocess Preprocessing
-	Conv       []ConvParams  // the 16 conv layers, conv1_1 first
-	FC         []DenseParams // fc6, fc7, fc8, or empty when the classifier is absent
+	Conv       []ConvParams   // the 16 conv layers, conv1_1 first
+	FC         []DenseParams  // fc6, fc7, fc8, or empty when the classifier is absent
+	Normalised *Normalisation // how the weights were normalised (Normalise), nil for raw weights
 }
 
 // ConvNames lists VGG-19's conv layers in order.

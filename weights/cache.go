@@ -34,6 +34,9 @@ type cacheMeta struct {
 	Preprocess vgg.Preprocessing `json:"preprocess"`
 	Layers     []cacheLayer      `json:"layers"`
 	Floats     int64             `json:"floats"`
+
+	// Normalised is the provenance of normalised weights (vgg.Normalise).
+	Normalised *vgg.Normalisation `json:"normalised,omitempty"`
 }
 
 // cacheLayer is a conv layer (In=Cin, Out=Cout, 3x3 kernel) or an fc layer.
@@ -72,7 +75,7 @@ func saveCache(w *vgg.Weights, path string) error {
 	if err := w.Validate(); err != nil {
 		return fmt.Errorf("weights: not caching invalid weights: %w", err)
 	}
-	meta := cacheMeta{Source: w.Source, SHA256: w.SHA256, Preprocess: w.Preprocess}
+	meta := cacheMeta{Source: w.Source, SHA256: w.SHA256, Preprocess: w.Preprocess, Normalised: w.Normalised}
 	var arrays [][]float32
 	for _, c := range w.Conv {
 		meta.Layers = append(meta.Layers, cacheLayer{Name: c.Name, Kind: "conv", In: c.Cin, Out: c.Cout})
@@ -220,7 +223,7 @@ func loadCache(path string, classifier bool) (*vgg.Weights, error) {
 
 // cacheWeights allocates the layers meta describes and lists their arrays in file order.
 func cacheWeights(meta cacheMeta, classifier bool) (*vgg.Weights, [][]float32, error) {
-	w := &vgg.Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess}
+	w := &vgg.Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess, Normalised: meta.Normalised}
 	var arrays [][]float32
 	var total int64
 	for _, l := range meta.Layers {

@@ -14,12 +14,13 @@ func init() {
 	Packages["github.com/stylelab/stylelab/experiments"] = Package{
 		Name: "experiments",
 		Binds: map[string]Value{
-			"LossPlot":      ValueOf(experiments.LossPlot),
-			"Metadata":      ValueOf(experiments.Metadata),
-			"OpenLab":       ValueOf(experiments.OpenLab),
-			"Points":        ValueOf(experiments.Points),
-			"Version":       ValueOf(experiments.Version),
-			"WriteLossPlot": ValueOf(experiments.WriteLossPlot),
+			"LossPlot":       ValueOf(experiments.LossPlot),
+			"Metadata":       ValueOf(experiments.Metadata),
+			"NetworkWeights": ValueOf(experiments.NetworkWeights),
+			"OpenLab":        ValueOf(experiments.OpenLab),
+			"Points":         ValueOf(experiments.Points),
+			"Version":        ValueOf(experiments.Version),
+			"WriteLossPlot":  ValueOf(experiments.WriteLossPlot),
 		}, Types: map[string]Type{
 			"Axis":       TypeOf((*experiments.Axis)(nil)).Elem(),
 			"Lab":        TypeOf((*experiments.Lab)(nil)).Elem(),
