@@ -56,7 +56,7 @@ func Normalised(w *vgg.Weights, setDir string, pooling vgg.Pooling) (*vgg.Weight
 		return nil, err
 	}
 	if cerr == nil {
-		_ = saveCache(n, path) // best effort: a read-only cache only costs time
+		_ = saveCache(n, path, "") // best effort: a read-only cache only costs time
 	}
 	return n, nil
 }

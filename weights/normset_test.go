@@ -194,7 +194,7 @@ func TestNormalisedCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := saveCache(&features, rawPath); err != nil {
+	if err := saveCache(&features, rawPath, ""); err != nil {
 		t.Fatal(err)
 	}
 

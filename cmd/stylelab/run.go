@@ -132,6 +132,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer lab.Close()
+	if w := lab.Model.Weights(); !w.Verified {
+		fmt.Fprintf(stderr, "weights %s: %s\n", w.Source, w.Provenance)
+	}
 	if plan.Network == transfer.Normalised {
 		fmt.Fprintln(stderr, "normalising VGG-19 over its image set (measured once, then cached)")
 	}
