@@ -16,6 +16,10 @@ import (
 	"github.com/stylelab/stylelab/weights"
 )
 
+// UnverifiedWeights is the tag of runs whose weights match no published
+// sha256 (stylelab weights list): query them with tag = "unverified-weights".
+const UnverifiedWeights = "unverified-weights"
+
 // Lab is a VGG-19 and an experiment store: every run it makes is logged as
 // it happens (parameters, each step's losses, snapshots, the final image and
 // its loss plot), whether it finishes, fails or is interrupted.
@@ -220,10 +224,14 @@ func runSpec(p *transfer.Plan, m *vgg.Model) store.RunSpec {
 	}
 	version, commit := Version()
 	weights := m.Weights().SHA256
+	var tags []string
+	if !m.Weights().Verified {
+		tags = append(tags, UnverifiedWeights) // the files match no published sha256
+	}
 	return store.RunSpec{
 		Name: p.Name, Experiment: p.Experiment, Seed: p.Seed,
 		Version: version, Commit: commit, WeightsSHA256: weights,
-		Inputs: inputs, Params: params, Identity: p.Identity(weights),
+		Inputs: inputs, Params: params, Identity: p.Identity(weights), Tags: tags,
 	}
 }
 
