@@ -80,6 +80,9 @@ func (r *Run) ID() int64 { return r.id }
 // StartRun records a new RUNNING run and starts its heartbeat. ctx bounds
 // the insert only; the run lives until Finish or Store.Close.
 func (s *Store) StartRun(ctx context.Context, spec RunSpec) (*Run, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("store: %s is read-only for this user: log runs to a store you may write (-db or STYLELAB_DB)", s.path)
+	}
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
