@@ -21,6 +21,9 @@ type Comparison struct {
 	Images []image.Image
 	Diff   []store.ParamDiff
 	Losses []plots.Series // total loss of each run
+
+	ids []int64 // the runs' ids in the store, where they have them
+	db  string  // the store, for a link to the web page
 }
 
 // Compare compares results of runs made in the notebook.
@@ -42,6 +45,7 @@ func Compare(results ...*transfer.Result) *Comparison {
 			name = fmt.Sprintf("result %d", i+1)
 		}
 		c.Names = append(c.Names, name)
+		c.ids = append(c.ids, r.RunID)
 		c.Images = append(c.Images, r.Image)
 		sums = append(sums, store.RunSummary{Params: planParams(r.Plan)})
 		s := plots.Series{Label: name}
@@ -52,6 +56,7 @@ func Compare(results ...*transfer.Result) *Comparison {
 		c.Losses = append(c.Losses, s)
 	}
 	c.Diff = store.DiffParams(sums)
+	c.db = defaultDB()
 	return c
 }
 
@@ -60,7 +65,7 @@ func CompareRuns(ctx context.Context, st *store.Store, ids ...int64) (*Compariso
 	if st == nil {
 		return nil, errors.New("display: CompareRuns needs a store (lab.Store)")
 	}
-	c := &Comparison{}
+	c := &Comparison{ids: ids, db: st.Path()}
 	recs := make([]store.RunRecord, 0, len(ids))
 	for _, id := range ids {
 		rec, err := st.Get(ctx, id)
@@ -91,6 +96,7 @@ func (c *Comparison) Bundle() Bundle {
 			imageTag(c.Images[i], name, width), html.EscapeString(name))
 	}
 	b.WriteString("</div>\n")
+	b.WriteString(runsLink(c.db, c.ids))
 	fmt.Fprintf(&plain, "comparison of %s\n", strings.Join(c.Names, ", "))
 	if len(c.Diff) > 0 {
 		header := append([]string{"parameter"}, c.Names...)

@@ -104,6 +104,7 @@ func resultBundle(r *transfer.Result) Bundle {
 	var b strings.Builder
 	b.WriteString(`<div class="stylelab-result">`)
 	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(resultTitle(r)))
+	b.WriteString(runLink(defaultDB(), r.RunID))
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
 	if r.Image != nil {
 		b.WriteString(imageTag(r.Image, "final image", 512))
@@ -164,6 +165,7 @@ func recordBundle(rec *store.RunRecord) Bundle {
 	var b strings.Builder
 	b.WriteString(`<div class="stylelab-run">`)
 	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(recordTitle(rec)))
+	b.WriteString(runLink(recordDB(rec), rec.ID))
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
 	if img := artifactImage(rec, store.KindFinal); img != nil {
 		b.WriteString(imageTag(img, "final image", 512))
@@ -191,5 +193,9 @@ func summariesBundle(runs []store.RunSummary) Bundle {
 			r.Started.Local().Format("2006-01-02 15:04:05"), r.Duration.Round(time.Millisecond).String(),
 			loss, strings.Join(r.Tags, ",")}
 	}
-	return htmlBundle(plots.TableHTML(header, rows), plots.Table(header, rows))
+	ids := make([]int64, len(runs))
+	for i := range runs {
+		ids[i] = runs[i].ID
+	}
+	return htmlBundle(plots.TableHTML(header, rows)+runsLink(defaultDB(), ids), plots.Table(header, rows))
 }

@@ -60,6 +60,7 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*
 	final := progress{step: last, status: status}
 	if res != nil {
 		final.runID = res.RunID
+		final.link = runLink(lab.Store.Path(), res.RunID)
 		if preview != nil && res.Image != nil {
 			_ = preview.Update(res.Image)
 		}
@@ -83,6 +84,7 @@ type progress struct {
 	step   transfer.Step
 	status string
 	runID  int64
+	link   string // HTML: the run on the web page, when one serves its store
 }
 
 func (p progress) Bundle() Bundle {
@@ -111,5 +113,5 @@ func (p progress) Bundle() Bundle {
 	plain := "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "] " + label + " " + info
 	htm := fmt.Sprintf(`<div style="font-family:monospace"><progress value="%d" max="%d" style="width:24em;vertical-align:middle"></progress> %s · %s</div>`,
 		s.Iteration, planned, html.EscapeString(label), html.EscapeString(info))
-	return htmlBundle(htm, plain)
+	return htmlBundle(htm+p.link, plain)
 }
