@@ -64,14 +64,14 @@ func orDash(s string) string {
 }
 
 // gridView fills v; a mistake in the query or an unknown parameter is
-// shown on the page (status 400).
+// shown on the page, with status 200.
 func (s *Server) gridView(r *http.Request, v *gridView) (int, error) {
 	ctx := r.Context()
 	count, err := s.st.RunsPage(ctx, v.Query, "", 0, 1)
 	var qe *store.QueryError
 	if errors.As(err, &qe) {
 		v.Error = err.Error()
-		return http.StatusBadRequest, nil
+		return http.StatusOK, nil
 	}
 	if err != nil {
 		return storeError(err), err
@@ -118,7 +118,7 @@ func (s *Server) gridView(r *http.Request, v *gridView) (int, error) {
 	l, err := c.Layout(v.Rows, v.Cols)
 	if err != nil {
 		v.Error = err.Error()
-		return http.StatusBadRequest, nil
+		return http.StatusOK, nil
 	}
 	v.RowKey, v.ColKey, v.ColLabels = l.RowKey, l.ColKey, l.Cols
 	for ri, label := range l.Rows {

@@ -121,7 +121,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 // runsView reads one page of runs. A mistake in the query is shown on the
-// page (status 400), not as an error page.
+// page, which is a good answer (status 200): the form shows the mistake.
 func (s *Server) runsView(r *http.Request, p runsParams) (*runsView, int, error) {
 	ctx := r.Context()
 	v := &runsView{Query: p.q, PageSize: p.n, GridURL: "/grid?" + url.Values{"q": {p.q}}.Encode()}
@@ -134,7 +134,7 @@ func (s *Server) runsView(r *http.Request, p runsParams) (*runsView, int, error)
 	if errors.As(err, &qe) {
 		v.Error = err.Error()
 		v.Columns = s.columns(p, nil)
-		return v, http.StatusBadRequest, nil
+		return v, http.StatusOK, nil
 	}
 	if err != nil {
 		return nil, storeError(err), err
