@@ -178,7 +178,11 @@ func makeRow(run *store.RunSummary, keys []string, images map[int64]store.Artifa
 		if !ok {
 			val = "–"
 		}
-		row.Params = append(row.Params, paramCell{Text: clip(val, 24), Full: val})
+		n := 20
+		if validSHA(val) {
+			n = 9 // an image's sha256: its start tells them apart
+		}
+		row.Params = append(row.Params, paramCell{Text: clip(val, n), Full: val})
 	}
 	if a, ok := images[run.ID]; ok {
 		row.Thumb = thumbURL(a)
@@ -186,12 +190,25 @@ func makeRow(run *store.RunSummary, keys []string, images map[int64]store.Artifa
 	return row
 }
 
-// varyingKeys are the parameters whose values differ across runs: ratio
-// and style_layers first, as the CLI's table has them, then by name.
+// impliedBy names the parameter that sets another: beta follows from
+// ratio, layer weights from the layers, scales from size. A column of the
+// one is enough where both vary.
+var impliedBy = map[string]string{"alpha": "ratio", "beta": "ratio", "style_layer_weights": "style_layers", "scales": "size"}
+
+// varyingKeys are the parameters whose values differ across runs, less
+// those another implies: ratio and style_layers first, as the CLI's table
+// has them, then by name.
 func varyingKeys(runs []store.RunSummary) []string {
+	diffs := store.DiffParams(runs)
+	differs := map[string]bool{}
+	for _, d := range diffs {
+		differs[d.Key] = true
+	}
 	var keys []string
-	for _, d := range store.DiffParams(runs) {
-		keys = append(keys, d.Key)
+	for _, d := range diffs {
+		if by, ok := impliedBy[d.Key]; !ok || !differs[by] {
+			keys = append(keys, d.Key)
+		}
 	}
 	rank := func(k string) int {
 		switch k {

@@ -90,7 +90,7 @@ const Stylelab = (() => {
       const tx = v.el.clientWidth / 2 - g.cx * s.w * scale;
       const ty = v.el.clientHeight / 2 - g.cy * s.h * scale;
       v.content.style.transform = `translate(${tx}px, ${ty}px) scale(${scale})`;
-      v.el.classList.toggle("pixels", scale > 2);
+      v.el.classList.toggle("pixels", g.zoom > 1 && scale > 2); // zoomed in: show the pixels
       v.label.textContent = Math.round(scale * 100) + "%";
     };
     v.setContent = (c) => {
