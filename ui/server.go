@@ -154,6 +154,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: s.opt.Log}
 	hs.RegisterOnShutdown(s.Close)
+	go s.sweep(ctx)
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
@@ -165,6 +166,24 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		return fmt.Errorf("ui: serve: %w", err)
 	}
 	return <-done
+}
+
+// sweep marks runs whose process died INTERRUPTED every ten polls, as
+// opening the store would: the page stays open for days while writers come
+// and go.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(10 * s.opt.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.st.SweepStale(ctx); err != nil && ctx.Err() == nil {
+				s.opt.Log.Printf("look for runs whose process died: %v", err)
+			}
+		}
+	}
 }
 
 // Listen opens addr (host:port; port 0 picks a free one). An address that
