@@ -196,8 +196,8 @@ func Listen(addr string, allowRemote bool) (l net.Listener, warning string, err 
 	}
 	if !loopbackAddr(host) {
 		if !allowRemote {
-			return nil, "", fmt.Errorf("ui: %s is not a loopback address: other machines could read the store%s; "+
-				"use 127.0.0.1:PORT, or pass -allow-remote to serve them on purpose", addr, "")
+			return nil, "", fmt.Errorf("ui: %s is not a loopback address: other machines could read the store; "+
+				"use 127.0.0.1:PORT, or pass -allow-remote to serve them on purpose", addr)
 		}
 		warning = fmt.Sprintf("warning: serving %s to other machines: anyone who can reach it reads every run", addr)
 	}
