@@ -185,6 +185,7 @@ type browserLab struct {
 }
 
 func newBrowserLab(t *testing.T) *browserLab {
+	t.Setenv("STYLELAB_CACHE", t.TempDir()) // converted weights stay out of the user's cache
 	lab, err := experiments.OpenLab(testenv.WeightsDir(t), filepath.Join(t.TempDir(), "runs.db"))
 	if err != nil {
 		t.Fatal(err)

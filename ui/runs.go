@@ -20,6 +20,8 @@ const (
 // runsView is the runs page.
 type runsView struct {
 	Query    string
+	Sort     string // the column sorted by, kept when the query changes
+	Dir      string
 	Error    string // the query's mistake, with the CLI's caret
 	Columns  []column
 	Rows     []runRow
@@ -124,7 +126,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 // page, which is a good answer (status 200): the form shows the mistake.
 func (s *Server) runsView(r *http.Request, p runsParams) (*runsView, int, error) {
 	ctx := r.Context()
-	v := &runsView{Query: p.q, PageSize: p.n, GridURL: "/grid?" + url.Values{"q": {p.q}}.Encode()}
+	v := &runsView{Query: p.q, Sort: p.sort, Dir: p.dir, PageSize: p.n, GridURL: "/grid?" + url.Values{"q": {p.q}}.Encode()}
 	order := ""
 	if p.sort != "" {
 		order = p.sort + " " + p.dir

@@ -88,9 +88,10 @@ func TestRunsQuerySortPage(t *testing.T) {
 		}
 		mustContain(t, c.target, res.body, c.has...)
 	}
-	// The sort link of a sorted column turns it the other way.
+	// The sort link of a sorted column turns it the other way; a new query keeps the sort.
 	res := f.get(t, "/?sort=name&dir=asc")
-	mustContain(t, "sorted page", res.body, `href="/?dir=desc&amp;sort=name"`)
+	mustContain(t, "sorted page", res.body, `href="/?dir=desc&amp;sort=name"`,
+		`<input type="hidden" name="sort" value="name"><input type="hidden" name="dir" value="asc">`)
 }
 
 func TestRunsQueryError(t *testing.T) {
