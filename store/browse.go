@@ -29,30 +29,9 @@ func (s *Store) RunsPage(ctx context.Context, query, order string, offset, limit
 	if offset < 0 {
 		return nil, fmt.Errorf("store: runs page: offset %d is negative; start at 0", offset)
 	}
-	ids, err := s.queryIDs(ctx, query)
+	ids, err := s.orderedIDs(ctx, query, order)
 	if err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(order) != "" {
-		// The ordering of every run, filtered by the query's selection.
-		byOrder := "order by " + order
-		if pq, err := parseQuery(byOrder); err == nil && pq.limit >= 0 {
-			return nil, queryErr(byOrder, strings.LastIndex(strings.ToLower(byOrder), "limit"), "an order takes fields only; put the limit in the query")
-		}
-		all, err := s.queryIDs(ctx, byOrder)
-		if err != nil {
-			return nil, err
-		}
-		selected := make(map[int64]bool, len(ids))
-		for _, id := range ids {
-			selected[id] = true
-		}
-		ids = ids[:0]
-		for _, id := range all {
-			if selected[id] {
-				ids = append(ids, id)
-			}
-		}
 	}
 	page := &RunPage{Total: len(ids)}
 	ids = ids[min(offset, len(ids)):]
@@ -63,6 +42,50 @@ func (s *Store) RunsPage(ctx context.Context, query, order string, offset, limit
 		return nil, err
 	}
 	return page, nil
+}
+
+// orderedIDs returns the ids of the runs a query selects, in order's order
+// when one is given.
+func (s *Store) orderedIDs(ctx context.Context, query, order string) ([]int64, error) {
+	if strings.TrimSpace(order) == "" {
+		return s.queryIDs(ctx, query)
+	}
+	byOrder := "order by " + order
+	pq, err := parseQuery(byOrder)
+	if err != nil {
+		return nil, err
+	}
+	if pq.limit >= 0 {
+		return nil, queryErr(byOrder, strings.LastIndex(strings.ToLower(byOrder), "limit"), "an order takes fields only; put the limit in the query")
+	}
+	own, err := parseQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	if len(own.order) == 0 && own.limit < 0 {
+		return s.queryIDs(ctx, query+" "+byOrder) // one pass: the filter, in the order
+	}
+	// The query orders or limits its selection itself: order every run,
+	// then keep those it selects.
+	ids, err := s.queryIDs(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.queryIDs(ctx, byOrder)
+	if err != nil {
+		return nil, err
+	}
+	selected := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		selected[id] = true
+	}
+	ids = ids[:0]
+	for _, id := range all {
+		if selected[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // queryIDs returns the ids of the runs a query selects, in its order.

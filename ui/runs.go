@@ -141,7 +141,7 @@ func (s *Server) runsView(r *http.Request, p runsParams) (*runsView, int, error)
 	if err != nil {
 		return nil, storeError(err), err
 	}
-	newest, err := s.st.RunsPage(ctx, "", "", 0, 1)
+	newest, err := s.st.RunsPage(ctx, "order by id desc limit 1", "", 0, 1)
 	if err != nil {
 		return nil, storeError(err), err
 	}
