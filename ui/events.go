@@ -59,13 +59,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, poll func(ctx co
 				return
 			}
 		}
-		if len(evs) == 0 && time.Since(quiet) >= keepAlive {
+		wrote := len(evs) > 0
+		if !wrote && time.Since(quiet) >= keepAlive {
 			if _, err := fmt.Fprint(w, ": still here\n\n"); err != nil {
 				return
 			}
-			evs = append(evs, event{})
+			wrote = true
 		}
-		if len(evs) > 0 {
+		if wrote {
 			quiet = time.Now()
 			if err := rc.Flush(); err != nil {
 				return
