@@ -52,7 +52,7 @@ func init() {
 			"KindFinal":     "string:final",
 			"KindPlot":      "string:plot",
 			"KindSnapshot":  "string:snapshot",
-			"SchemaVersion": "int:3",
+			"SchemaVersion": "int:4",
 		}, Wrappers: map[string][]string{
 			"RunRecord": []string{"Param"},
 		},
