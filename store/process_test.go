@@ -120,6 +120,13 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 	}
 	cmd.Wait()
 	seen := runNamed(t, watch, "victim").LastStep + 1 // every step it returned from
+	// A store that stays open learns of it by sweeping.
+	if err := watch.SweepStale(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := runNamed(t, watch, "victim"); r.Status != StatusInterrupted {
+		t.Errorf("after SweepStale the killed run is %s; want INTERRUPTED", r.Status)
+	}
 
 	after := openTemp2(t, db)
 	r := runNamed(t, after, "victim")

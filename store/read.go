@@ -183,7 +183,7 @@ func (s *Store) fillRecord(ctx context.Context, rec *RunRecord) error {
 		var a Artifact
 		var created sql.NullString
 		err := sc(&a.ID, &a.Kind, &a.Name, &a.Step, &a.Path, &a.SHA256, &a.Size, &created)
-		a.Created = parseTime(created)
+		a.Created, a.Run = parseTime(created), rec.ID
 		a.Path = filepath.Join(s.artDir, filepath.FromSlash(a.Path))
 		rec.Artifacts = append(rec.Artifacts, a)
 		return err

@@ -72,6 +72,7 @@ type Note struct {
 // Artifact is a file saved for a run.
 type Artifact struct {
 	ID      int64
+	Run     int64  // the run it belongs to
 	Kind    string // final, snapshot or plot
 	Name    string
 	Step    int
