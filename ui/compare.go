@@ -113,7 +113,7 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request) {
 		cr := compareRun{ID: rec.ID, Name: rec.Name, Status: rec.Status, Colour: i}
 		if a, ok := finalArtifact(rec); ok {
 			cr.Image = toImageView(a)
-			if _, err := s.openArtifact(&a); err != nil {
+			if err := s.checkArtifact(&a); err != nil {
 				cr.Missing = "image missing: " + err.Error()
 			}
 		} else {

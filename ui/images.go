@@ -23,25 +23,46 @@ const thumbSize = 128
 // artifact folder: a path in the database that leads elsewhere (.., an
 // absolute path, a symbolic link out) is refused.
 func (s *Server) openArtifact(a *store.Artifact) ([]byte, error) {
+	var data []byte
+	err := s.inArtifacts(a, func(root *os.Root, rel string) error {
+		f, err := root.Open(rel)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err = io.ReadAll(f)
+		return err
+	})
+	return data, err
+}
+
+// checkArtifact reports why an artifact's file cannot be read, or nil.
+func (s *Server) checkArtifact(a *store.Artifact) error {
+	return s.inArtifacts(a, func(root *os.Root, rel string) error {
+		fi, err := root.Stat(rel)
+		if err == nil && !fi.Mode().IsRegular() {
+			err = errors.New("not a regular file")
+		}
+		return err
+	})
+}
+
+// inArtifacts calls fn with the artifact folder as a root and the
+// artifact's path inside it.
+func (s *Server) inArtifacts(a *store.Artifact, fn func(root *os.Root, rel string) error) error {
 	root, err := os.OpenRoot(s.st.ArtifactDir())
 	if err != nil {
-		return nil, fmt.Errorf("open the artifact folder: %w", err)
+		return fmt.Errorf("open the artifact folder: %w", err)
 	}
 	defer root.Close()
 	rel, err := filepath.Rel(s.st.ArtifactDir(), a.Path)
 	if err != nil {
-		return nil, fmt.Errorf("artifact %d: %w", a.ID, err)
+		return fmt.Errorf("artifact %d: %w", a.ID, err)
 	}
-	f, err := root.Open(rel)
-	if err != nil {
-		return nil, fmt.Errorf("artifact %d (%s): %w", a.ID, filepath.ToSlash(rel), err)
+	if err := fn(root, rel); err != nil {
+		return fmt.Errorf("artifact %d (%s): %w", a.ID, filepath.ToSlash(rel), err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("artifact %d: %w", a.ID, err)
-	}
-	return data, nil
+	return nil
 }
 
 // artifact looks up the artifact named by the URL.

@@ -142,7 +142,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		if latest.Kind == store.KindFinal {
 			v.Live.Snapshots = append(v.Live.Snapshots, *v.Image)
 		}
-		if _, err := s.openArtifact(latest); err != nil {
+		if err := s.checkArtifact(latest); err != nil {
 			v.Missing = fmt.Sprintf("The %s image is missing from the store's folder: %v", latest.Kind, err)
 		}
 	}

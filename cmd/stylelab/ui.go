@@ -26,7 +26,7 @@ func uiCommand(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, uiUsage); fs.PrintDefaults() }
 	db := fs.String("db", "", "database `path` (default $STYLELAB_DB, else ~/.local/share/stylelab/stylelab.db)")
-	addr := fs.String("addr", "127.0.0.1:8787", "`host:port` to listen on (port 0: any free port)")
+	addr := fs.String("addr", "127.0.0.1:8787", "`host:port` to listen on; port 0 picks a free one")
 	readOnly := fs.Bool("read-only", false, "refuse edits: tags and notes cannot be changed")
 	remote := fs.Bool("allow-remote", false, "allow an address other machines can reach (they can read every run)")
 	if err := fs.Parse(args); err != nil {
