@@ -48,3 +48,5 @@ require (
 	gorgonia.org/vecf32 v0.9.0 // indirect
 	gorgonia.org/vecf64 v0.9.0 // indirect
 )
+
+replace github.com/go-zeromq/zmq4 => ./third_party/zmq4

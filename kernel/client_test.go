@@ -23,6 +23,9 @@ import (
 // and a DEALER on its shell channel.
 type client struct {
 	proc    *exec.Cmd
+	exited  chan struct{} // closed when the kernel process has ended
+	file    string        // the connection file
+	info    jupyter.ConnectionInfo
 	log     *syncBuffer
 	signer  jupyter.Signer
 	session string
@@ -65,9 +68,9 @@ func freePorts(tb testing.TB, n int) []int {
 	return ports
 }
 
-// startKernel starts `stylelab kernel -f` on a fresh connection file and
-// connects to its shell channel.
-func startKernel(tb testing.TB, bin, dir string) *client {
+// startKernel starts `stylelab kernel -f` on a fresh connection file, with
+// env added to the test's environment, and connects to its shell channel.
+func startKernel(tb testing.TB, bin, dir string, env ...string) *client {
 	tb.Helper()
 	ports := freePorts(tb, 5)
 	key := jupyter.NewID()
@@ -78,13 +81,19 @@ func startKernel(tb testing.TB, bin, dir string) *client {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	c := &client{log: &syncBuffer{}, session: jupyter.NewID(), replies: make(chan *jupyter.Message, 16)}
+	c := &client{log: &syncBuffer{}, session: jupyter.NewID(), replies: make(chan *jupyter.Message, 16),
+		file: file, info: info, exited: make(chan struct{})}
 	c.signer, _ = jupyter.NewSigner("hmac-sha256", key)
 	c.proc = exec.Command(bin, "kernel", "-f", file)
+	c.proc.Env = append(os.Environ(), env...)
 	c.proc.Stderr = c.log
 	if err := c.proc.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	go func() {
+		c.proc.Wait()
+		close(c.exited)
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.shell = zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity(c.session)),
@@ -110,9 +119,19 @@ func startKernel(tb testing.TB, bin, dir string) *client {
 
 func (c *client) close() {
 	c.proc.Process.Kill()
-	c.proc.Wait()
+	<-c.exited
 	c.cancel()
 	c.shell.Close()
+}
+
+// alive reports whether the kernel process still runs.
+func (c *client) alive() bool {
+	select {
+	case <-c.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 // send sends a request on shell signed by signer and returns its id.

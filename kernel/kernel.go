@@ -45,18 +45,20 @@ type kernel struct {
 	quitted bool
 }
 
-// Serve runs the kernel described by connectionFile until it is asked to
-// shut down (shutdown_request) or ctx ends. The kernel's own log goes to
-// logw. While it runs, os.Stdin, os.Stdout and os.Stderr are the cells'
-// streams; they are restored when it returns.
-func Serve(ctx context.Context, connectionFile string, logw io.Writer) error {
+// Serve runs the kernel described by connectionFile, with settings, until
+// it is asked to shut down (shutdown_request), ctx ends or the process
+// that started it ends. The kernel's own log goes to logw. While it runs,
+// os.Stdin, os.Stdout and os.Stderr are the cells' streams; they are
+// restored when it returns.
+func Serve(ctx context.Context, connectionFile string, settings Settings, logw io.Writer) error {
 	info, err := jupyter.ReadConnectionFile(connectionFile)
 	if err != nil {
 		return err
 	}
+	settings = settings.withDefaults()
 	logger := log.New(logw, "stylelab kernel: ", log.LstdFlags)
 	sockCtx, closeSockets := context.WithCancel(context.WithoutCancel(ctx))
-	socks, err := jupyter.Listen(sockCtx, info, logger)
+	socks, err := jupyter.Listen(sockCtx, info, settings.MaxMessageSize, logger)
 	if err != nil {
 		closeSockets()
 		return err

@@ -40,9 +40,13 @@ func kernelCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	// The dispatch context ends on SIGINT, which for a kernel means
 	// "interrupt the running cell" (kernel.Serve handles it): only
 	// SIGTERM, or a shutdown request, stops the kernel.
+	settings, err := kernel.SettingsFromEnv()
+	if err != nil {
+		return err
+	}
 	kctx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM)
 	defer stop()
-	return kernel.Serve(kctx, *conn, stderr)
+	return kernel.Serve(kctx, *conn, settings, stderr)
 }
 
 func kernelInstall(args []string, stdout, stderr io.Writer) error {

@@ -91,14 +91,16 @@ type Sockets struct {
 	mu      [numChannels]sync.Mutex
 }
 
-// Listen binds the five sockets at the connection's address.
-func Listen(ctx context.Context, c ConnectionInfo, logger *log.Logger) (*Sockets, error) {
+// Listen binds the five sockets at the connection's address. A peer's
+// message larger than maxMessage bytes (frames plus 32 bytes each) closes
+// its connection before it is read; 0 means no bound.
+func Listen(ctx context.Context, c ConnectionInfo, maxMessage int64, logger *log.Logger) (*Sockets, error) {
 	signer, err := NewSigner(c.SignatureScheme, c.Key)
 	if err != nil {
 		return nil, err
 	}
 	s := &Sockets{Session: NewID(), signer: signer, log: logger}
-	opts := []zmq4.Option{zmq4.WithLogger(logger)}
+	opts := []zmq4.Option{zmq4.WithLogger(logger), zmq4.WithMaxMessageSize(maxMessage)}
 	s.socks[Shell] = zmq4.NewRouter(ctx, opts...)
 	s.socks[Control] = zmq4.NewRouter(ctx, opts...)
 	s.socks[Stdin] = zmq4.NewRouter(ctx, opts...)
@@ -184,12 +186,17 @@ func (s *Sockets) Publish(parent *Message, msgType string, content any) error {
 	return s.Send(IOPub, m)
 }
 
-// Heartbeat echoes every ping until the socket closes or ctx ends.
+// Heartbeat echoes every ping until the socket closes or ctx ends. A
+// malformed ping (no envelope) is logged and dropped.
 func (s *Sockets) Heartbeat(ctx context.Context) error {
 	for ctx.Err() == nil {
 		msg, err := s.socks[Heartbeat].Recv()
 		if err != nil {
-			return fmt.Errorf("jupyter: heartbeat: %w", err)
+			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+				break
+			}
+			s.log.Printf("dropped a heartbeat: %v", err)
+			continue
 		}
 		if err := s.socks[Heartbeat].Send(msg); err != nil {
 			return fmt.Errorf("jupyter: heartbeat: %w", err)

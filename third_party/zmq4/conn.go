@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,8 @@ type Conn struct {
 
 	closed         int32
 	onCloseErrorCB func(c *Conn)
+
+	maxMsgSize int64 // largest message read, frames and per-frame overhead; 0: no limit
 }
 
 func (c *Conn) Close() error {
@@ -65,6 +68,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 // An optional onCloseErrorCB can be provided to inform the caller when this Conn is closed.
 // Open performs a complete ZMTP handshake.
 func Open(rw net.Conn, sec Security, sockType SocketType, sockID SocketIdentity, server bool, onCloseErrorCB func(c *Conn)) (*Conn, error) {
+	return open(rw, sec, sockType, sockID, server, onCloseErrorCB, 0)
+}
+
+// open is Open with a bound on the size of the messages read (0: none),
+// which applies to the handshake's commands too.
+func open(rw net.Conn, sec Security, sockType SocketType, sockID SocketIdentity, server bool, onCloseErrorCB func(c *Conn), maxMsgSize int64) (*Conn, error) {
 	if rw == nil {
 		return nil, fmt.Errorf("zmq4: invalid nil read-writer")
 	}
@@ -82,6 +91,7 @@ func Open(rw net.Conn, sec Security, sockType SocketType, sockID SocketIdentity,
 		Meta:           make(Metadata),
 		topics:         make(map[string]struct{}),
 		onCloseErrorCB: onCloseErrorCB,
+		maxMsgSize:     maxMsgSize,
 	}
 	conn.Meta[sysSockType] = string(conn.typ)
 	conn.Meta[sysSockID] = conn.id.String()
@@ -366,12 +376,17 @@ func (c *Conn) send(isCommand bool, body []byte, flag byte) error {
 	return nil
 }
 
-// read returns the isCommand flag, the body of the message, and optionally an error
+// read returns the isCommand flag, the body of the message, and optionally an error.
+// A frame's body is read in chunks, its buffer growing with what has
+// arrived: a peer's declared length alone allocates nothing. A message
+// larger than maxMsgSize, counting frameOverhead per frame, is an error
+// (ErrMsgTooLarge) as soon as a frame header announces it.
 func (c *Conn) read() Msg {
 	var (
 		header  [2]byte
 		longHdr [8]byte
 		msg     Msg
+		total   uint64 // the message's size so far, as maxMsgSize counts it
 
 		hasMore = true
 		isCmd   = false
@@ -412,9 +427,17 @@ func (c *Conn) read() Msg {
 			msg.err = errOverflow
 			return msg
 		}
+		if max := uint64(c.maxMsgSize); max > 0 {
+			if size > max || total+frameOverhead > max-size {
+				msg.err = fmt.Errorf("%w: a frame of %d bytes after %d bytes of its message exceeds the limit of %d bytes",
+					ErrMsgTooLarge, size, total, max)
+				return msg
+			}
+			total += size + frameOverhead
+		}
 
-		body := make([]byte, size)
-		_, msg.err = io.ReadFull(c.rw, body)
+		var body []byte
+		body, msg.err = readFrame(c.rw, size)
 		if msg.err != nil {
 			c.checkIO(msg.err)
 			return msg
@@ -437,6 +460,39 @@ func (c *Conn) read() Msg {
 		msg.Type = CmdMsg
 	}
 	return msg
+}
+
+// readChunk is the most a frame's buffer grows by before more has arrived.
+const readChunk = 64 << 10
+
+// frameOverhead is what a frame counts towards maxMsgSize beyond its bytes:
+// the memory its slice takes, so that many empty frames are bounded too.
+const frameOverhead = 32
+
+// readFrame reads a frame's body of size bytes. Its buffer starts at
+// readChunk bytes at most and doubles only once full, so it holds at most
+// twice what has arrived, plus readChunk.
+func readFrame(r io.Reader, size uint64) ([]byte, error) {
+	if size <= readChunk {
+		body := make([]byte, size)
+		_, err := io.ReadFull(r, body)
+		return body, err
+	}
+	body := make([]byte, 0, readChunk)
+	for uint64(len(body)) < size {
+		if len(body) == cap(body) {
+			body = slices.Grow(body, int(min(size-uint64(len(body)), uint64(len(body)))))
+		}
+		n, err := r.Read(body[len(body):int(min(uint64(cap(body)), size))])
+		body = body[:len(body)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return body, nil
 }
 
 func (conn *Conn) subscribe(msg Msg) {

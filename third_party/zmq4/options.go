@@ -74,6 +74,25 @@ func WithAutomaticReconnect(automaticReconnect bool) Option {
 	}
 }
 
+// WithMaxMessageSize bounds the messages the socket reads: a message
+// whose frames, counting 32 bytes of overhead per frame, exceed size bytes
+// closes the connection it came on, as soon as a frame header announces
+// it. Zero, the default, means no bound. Whatever the bound, a frame's
+// memory grows with what has arrived, never with its declared length.
+func WithMaxMessageSize(size int64) Option {
+	return func(s *socket) {
+		s.maxMsgSize = max(size, 0)
+	}
+}
+
+// WithHandshakeTimeout bounds the ZMTP handshake (greeting and security)
+// of each connection; the default is 30 seconds, zero means no bound.
+func WithHandshakeTimeout(timeout time.Duration) Option {
+	return func(s *socket) {
+		s.handshakeTimeout = timeout
+	}
+}
+
 /*
 // TODO(sbinet)
 

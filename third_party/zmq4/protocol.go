@@ -28,6 +28,10 @@ var (
 	errBoolCnv       = errors.New("zmq4: invalid byte to bool conversion")
 )
 
+// ErrMsgTooLarge reports a message larger than the socket's maximum (see
+// WithMaxMessageSize); the connection it came on is closed.
+var ErrMsgTooLarge = errors.New("zmq4: message too large")
+
 const (
 	sigHeader = 0xFF
 	sigFooter = 0x7F
@@ -240,9 +244,12 @@ func (prop Property) Read(data []byte) (n int, err error) {
 }
 
 func (prop *Property) Write(data []byte) (n int, err error) {
+	if len(data) == 0 {
+		return n, io.ErrUnexpectedEOF
+	}
 	klen := int(data[n])
 	n++
-	if klen > len(data) {
+	if n+klen+4 > len(data) {
 		return n, io.ErrUnexpectedEOF
 	}
 
@@ -256,7 +263,7 @@ func (prop *Property) Write(data []byte) (n int, err error) {
 	}
 
 	vlen := int(v)
-	if n+vlen > len(data) {
+	if vlen > len(data)-n {
 		return n, io.ErrUnexpectedEOF
 	}
 

@@ -194,11 +194,11 @@ func (q *pubQReader) listen(ctx context.Context, r *Conn) {
 			if msg.err != nil {
 				return
 			}
-			switch {
-			case q.topic(msg):
+			// A PUB socket receives nothing but subscriptions
+			// (Recv is not supported): anything else is dropped
+			// rather than queued for ever.
+			if q.topic(msg) {
 				r.subscribe(msg)
-			default:
-				q.c <- msg
 			}
 		}
 	}

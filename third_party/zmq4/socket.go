@@ -18,9 +18,10 @@ import (
 )
 
 const (
-	defaultRetry      = 250 * time.Millisecond
-	defaultTimeout    = 5 * time.Minute
-	defaultMaxRetries = 10
+	defaultRetry            = 250 * time.Millisecond
+	defaultTimeout          = 5 * time.Minute
+	defaultMaxRetries       = 10
+	defaultHandshakeTimeout = 30 * time.Second
 )
 
 var (
@@ -41,6 +42,9 @@ type socket struct {
 	subTopics     func() []string
 	autoReconnect bool
 	timeout       time.Duration
+
+	maxMsgSize       int64         // see WithMaxMessageSize
+	handshakeTimeout time.Duration // see WithHandshakeTimeout
 
 	mu    sync.RWMutex
 	conns []*Conn // ZMTP connections
@@ -78,6 +82,8 @@ func newDefaultSocket(ctx context.Context, sockType SocketType) *socket {
 		cancel:     cancel,
 		dialer:     net.Dialer{Timeout: defaultTimeout},
 		reaperCond: sync.NewCond(&sync.Mutex{}),
+
+		handshakeTimeout: defaultHandshakeTimeout,
 	}
 }
 
@@ -209,6 +215,7 @@ func (sck *socket) Listen(endpoint string) error {
 func (sck *socket) accept() {
 	ctx, cancel := context.WithCancel(sck.ctx)
 	defer cancel()
+	var backoff time.Duration
 	for {
 		select {
 		case <-ctx.Done():
@@ -218,19 +225,37 @@ func (sck *socket) accept() {
 			if err != nil {
 				// FIXME(sbinet): maybe bubble up this error to application code?
 				//sck.log.Printf("error accepting connection from %q: %+v", sck.ep, err)
+				// Back off, as net/http does, rather than spin on a
+				// lasting error (too many open files).
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-ctx.Done():
+				case <-time.After(backoff):
+				}
 				continue
 			}
-
-			zconn, err := Open(conn, sck.sec, sck.typ, sck.id, true, sck.scheduleRmConn)
-			if err != nil {
-				// FIXME(sbinet): maybe bubble up this error to application code?
-				sck.log.Printf("could not open a ZMTP connection with %q: %+v", sck.ep, err)
-				continue
-			}
-
-			sck.addConn(zconn)
+			backoff = 0
+			// Each handshake runs on its own, within a deadline: a peer
+			// that connects and says nothing cannot hold up the others.
+			go sck.handshake(conn)
 		}
 	}
+}
+
+// handshake opens a ZMTP connection accepted by the listener and adds it.
+func (sck *socket) handshake(conn net.Conn) {
+	if sck.handshakeTimeout > 0 {
+		_ = conn.SetDeadline(time.Now().Add(sck.handshakeTimeout))
+	}
+	zconn, err := open(conn, sck.sec, sck.typ, sck.id, true, sck.scheduleRmConn, sck.maxMsgSize)
+	if err != nil {
+		// FIXME(sbinet): maybe bubble up this error to application code?
+		sck.log.Printf("could not open a ZMTP connection with %q: %+v", sck.ep, err)
+		conn.Close()
+		return
+	}
+	_ = conn.SetDeadline(time.Time{})
+	sck.addConn(zconn)
 }
 
 // Dial connects a remote endpoint to the Socket.
@@ -267,13 +292,17 @@ connect:
 		return fmt.Errorf("zmq4: got a nil dial-conn to %q", endpoint)
 	}
 
-	zconn, err := Open(conn, sck.sec, sck.typ, sck.id, false, sck.scheduleRmConn)
+	if sck.handshakeTimeout > 0 {
+		_ = conn.SetDeadline(time.Now().Add(sck.handshakeTimeout))
+	}
+	zconn, err := open(conn, sck.sec, sck.typ, sck.id, false, sck.scheduleRmConn, sck.maxMsgSize)
 	if err != nil {
 		return fmt.Errorf("zmq4: could not open a ZMTP connection: %w", err)
 	}
 	if zconn == nil {
 		return fmt.Errorf("zmq4: got a nil ZMTP connection to %q", endpoint)
 	}
+	_ = conn.SetDeadline(time.Time{})
 
 	if !sck.reaperStarted {
 		sck.reaperCond.L.Lock()
