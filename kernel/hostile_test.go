@@ -20,7 +20,8 @@ import (
 )
 
 // This file is the kernel's fault-injection suite at the wire: hostile
-// peers on raw TCP, before and after the ZMTP handshake, on every socket. After each, the kernel must still run and answer.
+// peers on raw TCP, before and after the ZMTP handshake, on every socket,
+// and replayed messages. After each, the kernel must still run and answer.
 
 // ZMTP 3.0 pieces, written by hand so that they can be wrong on purpose.
 
@@ -261,6 +262,50 @@ func checkServing(t *testing.T, c *client) {
 		}
 	case <-ctx.Done():
 		t.Fatalf("no heartbeat in 15s\n%s", c.log)
+	}
+}
+
+// TestReplayDropped runs a cell that counts, captures its execute_request
+// and sends the very same frames again: the replay is dropped and logged,
+// and the count stays 1.
+func TestReplayDropped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the kernel process; skipped with -short")
+	}
+	c := startKernel(t, stylelabBinary(t), t.TempDir())
+	defer c.close()
+	run := func(code string) *jupyter.Message {
+		id := c.send(t, c.signer, "execute_request", map[string]any{"code": code, "silent": false, "store_history": true,
+			"user_expressions": map[string]string{"n": "n"}, "allow_stdin": false, "stop_on_error": true})
+		return c.replyTo(t, id)
+	}
+	run("n := 0")
+	m := &jupyter.Message{Header: jupyter.NewHeader("execute_request", c.session, "test"), Content: map[string]any{
+		"code": "n++", "silent": false, "store_history": true, "user_expressions": map[string]string{}, "allow_stdin": false, "stop_on_error": true}}
+	frames, err := c.signer.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the original, then its replay
+		if err := c.shell.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.replyTo(t, m.Header.MsgID)
+	r := run("n")
+	var content struct {
+		UserExpressions map[string]struct {
+			Data map[string]string `json:"data"`
+		} `json:"user_expressions"`
+	}
+	if err := r.Decode(&content); err != nil {
+		t.Fatal(err)
+	}
+	if got := content.UserExpressions["n"].Data["text/plain"]; got != "1" {
+		t.Errorf("after a cell n++ and its replay, n = %q, want 1\n%s", got, c.log)
+	}
+	if !strings.Contains(c.log.String(), `dropped a replayed "execute_request" message on shell`) {
+		t.Errorf("the replay was not logged:\n%s", c.log)
 	}
 }
 

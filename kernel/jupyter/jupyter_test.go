@@ -3,6 +3,7 @@ package jupyter
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,5 +69,55 @@ func TestReadConnectionFile(t *testing.T) {
 	}
 	if _, err := ReadConnectionFile(write(map[string]any{"shell_port": 0})); err == nil {
 		t.Error("missing ports accepted")
+	}
+}
+
+// TestDigests checks the replay memory: a signature is new once, and the
+// oldest is forgotten once the memory is full.
+func TestDigests(t *testing.T) {
+	s, _ := NewSigner("hmac-sha256", "secret")
+	sig := func(i int) []byte {
+		return s.sign([][]byte{[]byte(fmt.Sprint(i))})
+	}
+	d := newDigests(3)
+	for i := range 3 {
+		if !d.add(sig(i)) {
+			t.Fatalf("signature %d is not new", i)
+		}
+	}
+	for i := range 3 {
+		if d.add(sig(i)) {
+			t.Errorf("signature %d seen twice is new", i)
+		}
+	}
+	if !d.add(sig(3)) || !d.add(sig(0)) {
+		t.Error("after two more, the oldest was not forgotten")
+	}
+	if d.add(sig(3)) || d.add(sig(2)) || len(d.set) != 3 {
+		t.Errorf("the memory holds %d signatures, want the last 3", len(d.set))
+	}
+	if !d.add([]byte("not hex")) || !d.add([]byte("not hex")) {
+		t.Error("a malformed signature counts as a replay")
+	}
+}
+
+// TestDecodeKeepsSignature checks that a verified message carries the
+// signature the replay memory compares.
+func TestDecodeKeepsSignature(t *testing.T) {
+	s, _ := NewSigner("hmac-sha256", "secret")
+	frames, err := s.Encode(&Message{Header: NewHeader("execute_request", "sess", "me"), Content: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Decode(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(m.signature) != string(frames[1]) {
+		t.Errorf("signature %q, want %q", m.signature, frames[1])
+	}
+	unsigned, _ := NewSigner("", "")
+	if m, err := unsigned.Decode(frames); err != nil || m.signature != nil {
+		t.Errorf("without a key: signature %q, %v", m.signature, err)
 	}
 }

@@ -86,6 +86,7 @@ func (c Channel) String() string { return channelNames[c] }
 type Sockets struct {
 	Session string // this kernel's session id, in every header it sends
 	signer  Signer
+	seen    *digests // signatures received, to drop replays
 	log     *log.Logger
 	socks   [numChannels]zmq4.Socket
 	mu      [numChannels]sync.Mutex
@@ -99,7 +100,7 @@ func Listen(ctx context.Context, c ConnectionInfo, maxMessage int64, logger *log
 	if err != nil {
 		return nil, err
 	}
-	s := &Sockets{Session: NewID(), signer: signer, log: logger}
+	s := &Sockets{Session: NewID(), signer: signer, seen: newDigests(DigestHistory), log: logger}
 	opts := []zmq4.Option{zmq4.WithLogger(logger), zmq4.WithMaxMessageSize(maxMessage)}
 	s.socks[Shell] = zmq4.NewRouter(ctx, opts...)
 	s.socks[Control] = zmq4.NewRouter(ctx, opts...)
@@ -128,7 +129,8 @@ func (s *Sockets) Close() error {
 }
 
 // Recv returns the next correctly signed message on ch. Messages that fail
-// to verify or parse are logged and dropped.
+// to verify or parse, and replays of a message received before (same
+// signature, on any channel), are logged and dropped.
 func (s *Sockets) Recv(ch Channel) (*Message, error) {
 	for {
 		raw, err := s.socks[ch].Recv()
@@ -142,6 +144,10 @@ func (s *Sockets) Recv(ch Channel) (*Message, error) {
 		}
 		if err != nil {
 			s.log.Printf("dropped a malformed message on %s: %v", ch, err)
+			continue
+		}
+		if m.signature != nil && !s.seen.add(m.signature) {
+			s.log.Printf("dropped a replayed %q message on %s (msg_id %q)", m.Header.MsgType, ch, m.Header.MsgID)
 			continue
 		}
 		return m, nil
