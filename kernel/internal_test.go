@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"io"
 	"strings"
@@ -257,4 +258,62 @@ func TestRenderValues(t *testing.T) {
 		t.Errorf("two values: %v", b.Data)
 	}
 	_ = display.Bundle{}
+}
+
+// TestIsCompleteDeep classifies deeply nested code: open brackets are
+// incomplete, balanced ones complete, a wrong closing bracket invalid,
+// and nesting beyond maxNesting invalid.
+func TestIsCompleteDeep(t *testing.T) {
+	const n = 10000
+	for _, c := range []struct {
+		name, code, want string
+	}{
+		{"open parentheses", "x := " + strings.Repeat("(", n), "incomplete"},
+		{"open braces", "func f() " + strings.Repeat("{", n), "incomplete"},
+		{"open brackets", "x := " + strings.Repeat("[", n), "incomplete"},
+		{"open composite literals", "x := " + strings.Repeat("[]any{", n), "incomplete"},
+		{"balanced parentheses", "x := " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n), "complete"},
+		{"balanced blocks", "func f() " + strings.Repeat("{", n) + strings.Repeat("}", n), "complete"},
+		{"a wrong closing bracket", "x := " + strings.Repeat("(", n) + "]", "invalid"},
+		{"a closing bracket first", "} " + strings.Repeat("(", n), "invalid"},
+		{"open raw string after nesting", "x := " + strings.Repeat("(", n) + "`raw", "incomplete"},
+		{"brackets inside a string", `s := "` + strings.Repeat("(", n) + `"`, "complete"},
+		{"beyond the nesting bound", "x := " + strings.Repeat("(", maxNesting+1), "invalid"},
+		{"shallow, invalid", "x := := 1 (", "invalid"},
+	} {
+		if got := isComplete(c.code); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// BenchmarkIsComplete times is_complete on n nested open parentheses and
+// on n balanced ones: ns/op grows in proportion to n.
+func BenchmarkIsComplete(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		for _, c := range []struct{ name, code string }{
+			{"open", "x := " + strings.Repeat("(", n)},
+			{"balanced", "x := " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n)},
+		} {
+			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+				for b.Loop() {
+					isComplete(c.code)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/bracket")
+			})
+		}
+	}
+}
+
+// TestEvalNestingBound refuses a cell nested beyond maxNesting before
+// parsing it.
+func TestEvalNestingBound(t *testing.T) {
+	in := newTestInterp(t)
+	var o outcome
+	in.do(func() {
+		o = in.eval(context.Background(), "cell", "x := "+strings.Repeat("(", maxNesting+1)+"1"+strings.Repeat(")", maxNesting+1))
+	})
+	if o.err == nil || o.err.Name != "SyntaxError" || !strings.Contains(o.err.Value, "at most 100000") {
+		t.Errorf("outcome %+v, want a SyntaxError about nesting", o.err)
+	}
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	scanner "github.com/cosmos72/gomacro/go/scanner"
 	"go/ast"
 	"go/build"
+	gotoken "go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,6 +20,7 @@ import (
 	"github.com/cosmos72/gomacro/fast"
 	etoken "github.com/cosmos72/gomacro/go/etoken"
 	mp "github.com/cosmos72/gomacro/go/parser"
+	scanner "github.com/cosmos72/gomacro/go/scanner"
 	"github.com/cosmos72/gomacro/imports"
 	xr "github.com/cosmos72/gomacro/xreflect"
 
@@ -124,6 +125,10 @@ func parse(name, code string) ([]ast.Node, error) {
 
 // eval runs a cell; it is called on the interpreter's goroutine.
 func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
+	if depth := scanBrackets(code).maxDepth; depth > maxNesting {
+		msg := fmt.Sprintf("brackets nested %d deep; at most %d are allowed", depth, maxNesting)
+		return outcome{err: &cellError{Name: "SyntaxError", Value: msg, Traceback: []string{"SyntaxError: " + msg}}}
+	}
 	nodes, err := parse(name, code)
 	if err != nil {
 		return outcome{err: &cellError{Name: "SyntaxError", Value: err.Error(), Traceback: errorLines("SyntaxError", err)}}
@@ -296,9 +301,24 @@ func nativeFrames(stack []byte) []string {
 }
 
 // isComplete classifies code as Jupyter's is_complete asks: "complete",
-// "incomplete" (more lines would make it parse) or "invalid".
+// "incomplete" (more lines would make it parse) or "invalid". Its time is
+// linear in the code's length: brackets are matched in one scan, and only
+// code nested less than parseDepth deep is parsed too; deeper code is
+// "incomplete" while a bracket is open, else "complete" (running it
+// reports any other error), and beyond maxNesting "invalid".
 func isComplete(code string) string {
 	if strings.TrimSpace(code) == "" {
+		return "complete"
+	}
+	b := scanBrackets(code)
+	switch {
+	case b.unterminated:
+		return "incomplete"
+	case b.mismatched || b.maxDepth > maxNesting:
+		return "invalid"
+	case b.maxDepth > parseDepth && b.open > 0:
+		return "incomplete"
+	case b.maxDepth > parseDepth:
 		return "complete"
 	}
 	_, err := parse("cell", code)
@@ -318,6 +338,65 @@ func isComplete(code string) string {
 		return "incomplete" // the code ended where more was expected
 	}
 	return "invalid"
+}
+
+// parseDepth is the deepest nesting of brackets that isComplete parses:
+// gomacro's parser takes time that grows faster than the code beyond it.
+const parseDepth = 256
+
+// maxNesting is the deepest nesting of brackets a cell may have, as Go's
+// own parser allows (go/parser's maxNestLev): deeper, parsing and compiling
+// it could exhaust the stack.
+const maxNesting = 100000
+
+// brackets is what one scan of a cell's tokens says of its brackets.
+type brackets struct {
+	open         int  // brackets still open at the end
+	maxDepth     int  // the deepest nesting
+	mismatched   bool // a closing bracket that closes no opening one of its kind
+	unterminated bool // a string, rune or comment that the end cut off
+}
+
+// scanBrackets matches the brackets of code in one pass of gomacro's
+// scanner (strings, runes and comments are skipped as tokens).
+func scanBrackets(code string) brackets {
+	var b brackets
+	var s scanner.Scanner
+	file := etoken.NewFileSet().AddFile("cell", -1, len(code), 0)
+	s.Init(file, []byte(code), func(_ gotoken.Position, msg string) {
+		if strings.Contains(msg, "not terminated") {
+			b.unterminated = true
+		}
+	}, 0, '~')
+	var stack []gotoken.Token
+	for {
+		_, tok, _ := s.Scan()
+		switch tok {
+		case gotoken.EOF:
+			b.open = len(stack)
+			return b
+		case gotoken.LPAREN, gotoken.LBRACK, gotoken.LBRACE:
+			stack = append(stack, tok)
+			b.maxDepth = max(b.maxDepth, len(stack))
+		case gotoken.RPAREN, gotoken.RBRACK, gotoken.RBRACE:
+			if len(stack) == 0 || stack[len(stack)-1] != opening(tok) {
+				b.mismatched = true
+				return b
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// opening is the opening bracket of a closing one.
+func opening(closing gotoken.Token) gotoken.Token {
+	switch closing {
+	case gotoken.RPAREN:
+		return gotoken.LPAREN
+	case gotoken.RBRACK:
+		return gotoken.LBRACK
+	}
+	return gotoken.LBRACE
 }
 
 // byteOffset is the offset in code of a 1-based line and column (bytes).
