@@ -51,6 +51,7 @@ type kernel struct {
 // os.Stdin, os.Stdout and os.Stderr are the cells' streams; they are
 // restored when it returns.
 func Serve(ctx context.Context, connectionFile string, settings Settings, logw io.Writer) error {
+	parent := os.Getppid()
 	info, err := jupyter.ReadConnectionFile(connectionFile)
 	if err != nil {
 		return err
@@ -94,6 +95,7 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 	sigint := make(chan os.Signal, 1)
 	signal.Notify(sigint, os.Interrupt)
 	defer signal.Stop(sigint)
+	orphaned := watchParent(sockCtx, parent, settings.ParentPID)
 	for {
 		select {
 		case <-sigint:
@@ -105,6 +107,8 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 			logger.Printf("stopping: %v", context.Cause(ctx))
 		case <-shellDone:
 			logger.Print("the shell channel closed")
+		case why := <-orphaned:
+			logger.Printf("stopping: %s", why)
 		}
 		break
 	}
