@@ -28,7 +28,12 @@
 // as a compiled named type fails or compares wrongly (store.Status("X")
 // panics, and rec.Status == "FINISHED" is false; compare with
 // store.StatusFinished); generic functions and types of linked packages
-// cannot be called; a panic in a goroutine a cell started ends the kernel,
-// as it would end a Go program. Linux only: standard input is watched
-// through /proc.
+// cannot be called; close, delete and copy cannot be deferred or run by a
+// go statement. Linux only: standard input is watched through /proc.
+//
+// A panic on a goroutine that a cell's go statement started does not end
+// the kernel, as it would end a Go program: the kernel rewrites go
+// statements (see goroutines.go) so that such a panic is reported on the
+// standard error of the cell that started the goroutine, and the
+// goroutine ends.
 package kernel

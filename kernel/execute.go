@@ -32,6 +32,7 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 	}
 	k.mu.Lock()
 	k.parent = req
+	k.cell = fmt.Sprintf("cell[%d]", k.count)
 	k.mu.Unlock()
 	if !c.Silent {
 		k.publish(req, "execute_input", map[string]any{"code": c.Code, "execution_count": k.count})

@@ -140,7 +140,7 @@ func TestHeldBack(t *testing.T) {
 
 func newTestInterp(t *testing.T) *interp {
 	t.Helper()
-	in, err := newInterp(io.Discard)
+	in, err := newInterp(io.Discard, func() func(any, []byte) { return func(any, []byte) {} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,5 +315,90 @@ func TestEvalNestingBound(t *testing.T) {
 	})
 	if o.err == nil || o.err.Name != "SyntaxError" || !strings.Contains(o.err.Value, "at most 100000") {
 		t.Errorf("outcome %+v, want a SyntaxError about nesting", o.err)
+	}
+}
+
+// TestGoroutinePanics runs cells whose goroutines panic: each panic is
+// reported (with the cell's goroutine long gone on), the interpreter lives
+// on, and the rewritten go statements keep Go's semantics: the function
+// and its arguments are evaluated by the go statement, a panic while
+// evaluating them is the cell's.
+func TestGoroutinePanics(t *testing.T) {
+	reports := make(chan string, 16)
+	in, err := newInterp(io.Discard, func() func(any, []byte) {
+		return func(v any, _ []byte) { reports <- fmt.Sprint(v) }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := func(code string) outcome {
+		var o outcome
+		in.do(func() { o = in.eval(context.Background(), "cell", code) })
+		return o
+	}
+	for _, c := range []struct {
+		name, code string
+		report     string // the panic reported, "" for none
+		result     any    // the cell's value, nil for none
+		cellPanic  bool   // the cell itself panics
+	}{
+		{"panic in a literal", `go func() { panic("boom") }()`, "boom", nil, false},
+		{"index out of range", "go func() { var a []int; _ = a[5] }()", "reflect: slice index out of range", nil, false},
+		{"nil map", "go func() { var m map[string]int; m[\"a\"] = 1 }()", "assignment to entry in nil map", nil, false},
+		{"builtin panic", `go panic("direct")`, "direct", nil, false},
+		{"nested goroutines", `go func() { go func() { panic("inner") }() }()`, "inner", nil, false},
+		{"in a function declared by a cell", "func worker(n int) { panic(fmt.Sprint(\"worker \", n)) }\ngo worker(7)", "worker 7", nil, false},
+		{"arguments evaluated by the go statement",
+			"got := make(chan int)\nsend := func(v int) { got <- v }\nx := 1\ngo send(x)\nx = 2\nv := <-got\nv", "", 1, false},
+		{"function evaluated by the go statement",
+			"out := make(chan string)\nf := func() { out <- \"first\" }\ngo f()\nf = func() { out <- \"second\" }\nw := <-out\nw", "", "first", false},
+		{"loop variables", "sum := make(chan int, 3)\nfor i := 1; i <= 3; i++ {\n\tgo func(n int) { sum <- n }(i)\n}\n<-sum + <-sum + <-sum", "", 6, false},
+		{"panic while evaluating the function", "var fs []func()\ngo fs[3]()", "", nil, true},
+		{"the interpreter lives on", "6 * 7", "", 42, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := eval(c.code)
+			switch {
+			case c.cellPanic:
+				if o.err == nil || o.err.Name != "panic" {
+					t.Fatalf("the cell did not panic: %+v", o)
+				}
+			case o.err != nil:
+				t.Fatalf("the cell failed: %v", o.err)
+			case c.result != nil && (len(o.values) != 1 || o.values[0] != c.result):
+				t.Errorf("result %v, want %v", o.values, c.result)
+			}
+			if c.report == "" {
+				return
+			}
+			select {
+			case got := <-reports:
+				if got != c.report {
+					t.Errorf("reported %q, want %q", got, c.report)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no panic reported")
+			}
+		})
+	}
+	select {
+	case r := <-reports:
+		t.Errorf("an unexpected report: %s", r)
+	default:
+	}
+}
+
+func TestRecoverGoroutines(t *testing.T) {
+	code := "x := 1\ngo f(x, g(2))\nfunc h() {\n\tgo func() { go k() }()\n}"
+	nodes, fset, err := parse("cell", code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "x := 1\n" +
+		"__stylelab_go(func(__stylelab_ready func()) { defer f(x, g(2)); __stylelab_ready() })\n" +
+		"func h() {\n" +
+		"\t__stylelab_go(func(__stylelab_ready func()) { defer func() { __stylelab_go(func(__stylelab_ready func()) { defer k(); __stylelab_ready() }) }(); __stylelab_ready() })\n}"
+	if got := recoverGoroutines(code, fset, nodes); got != want {
+		t.Errorf("rewritten:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -38,13 +38,18 @@ type interp struct {
 	ir     *fast.Interp
 	jobs   chan func()
 	docMap map[string]string // documentation, parsed on first use
+
+	// goPanics returns, when a cell's go statement starts a goroutine,
+	// what reports a panic of that goroutine (see spawn).
+	goPanics func() func(value any, stack []byte)
 }
 
 // newInterp starts the interpreter's goroutine and prepares a session:
-// bindings installed, preimported packages imported, and ctx declared.
-// gomacro's own messages go to diag.
-func newInterp(diag io.Writer) (*interp, error) {
-	in := &interp{jobs: make(chan func())}
+// bindings installed, preimported packages imported, ctx and the spawner
+// of goroutines declared. gomacro's own messages go to diag; goPanics
+// says how to report a panic of a goroutine a cell starts.
+func newInterp(diag io.Writer, goPanics func() func(value any, stack []byte)) (*interp, error) {
+	in := &interp{jobs: make(chan func()), goPanics: goPanics}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- in.init(diag)
@@ -82,6 +87,7 @@ func (in *interp) init(diag io.Writer) (err error) {
 		ir.ImportPackage("", path)
 	}
 	ir.DeclVar("ctx", ir.Comp.TypeOf((*context.Context)(nil)).Elem(), context.Background())
+	ir.DeclFunc(spawnName, func(body func(ready func())) { spawn(body, in.goPanics()) })
 	in.ir = ir
 	return nil
 }
@@ -116,11 +122,13 @@ type outcome struct {
 }
 
 // parse parses a cell with gomacro's parser (Go plus top-level statements).
-func parse(name, code string) ([]ast.Node, error) {
+func parse(name, code string) ([]ast.Node, *etoken.FileSet, error) {
 	var p mp.Parser
+	fset := etoken.NewFileSet()
 	p.Configure(0, '~')
-	p.Init(etoken.NewFileSet(), name, 0, []byte(code))
-	return p.Parse()
+	p.Init(fset, name, 0, []byte(code))
+	nodes, err := p.Parse()
+	return nodes, fset, err
 }
 
 // eval runs a cell; it is called on the interpreter's goroutine.
@@ -129,7 +137,7 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 		msg := fmt.Sprintf("brackets nested %d deep; at most %d are allowed", depth, maxNesting)
 		return outcome{err: &cellError{Name: "SyntaxError", Value: msg, Traceback: []string{"SyntaxError: " + msg}}}
 	}
-	nodes, err := parse(name, code)
+	nodes, fset, err := parse(name, code)
 	if err != nil {
 		return outcome{err: &cellError{Name: "SyntaxError", Value: err.Error(), Traceback: errorLines("SyntaxError", err)}}
 	}
@@ -147,10 +155,10 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 	stage := "CompileError"
 	defer func() {
 		if r := recover(); r != nil {
-			out = outcome{err: panicError(stage, r)}
+			out = outcome{err: panicError(stage, r, debug.Stack())}
 		}
 	}()
-	expr := in.ir.Compile(code)
+	expr := in.ir.Compile(recoverGoroutines(code, fset, nodes))
 	stage = "panic"
 	values, _ := in.ir.RunExpr(expr)
 	if hidesResult(nodes[len(nodes)-1]) {
@@ -232,8 +240,9 @@ func shown(values []xr.Value) []any {
 	return out
 }
 
-// panicError describes what a cell panicked with.
-func panicError(stage string, r any) *cellError {
+// panicError describes what a cell panicked with; stack is the panicking
+// goroutine's.
+func panicError(stage string, r any, stack []byte) *cellError {
 	switch r := r.(type) {
 	case base.Signal:
 		if r == base.SigInterrupt {
@@ -256,7 +265,7 @@ func panicError(stage string, r any) *cellError {
 	name := stage // "panic: runtime error: ...", in Go's own words
 	tb := []string{name + ": " + value}
 	if stage == "panic" {
-		tb = append(tb, nativeFrames(debug.Stack())...)
+		tb = append(tb, nativeFrames(stack)...)
 	}
 	return &cellError{Name: name, Value: value, Traceback: tb}
 }
@@ -321,7 +330,7 @@ func isComplete(code string) string {
 	case b.maxDepth > parseDepth:
 		return "complete"
 	}
-	_, err := parse("cell", code)
+	_, _, err := parse("cell", code)
 	if err == nil {
 		return "complete"
 	}

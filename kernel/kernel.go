@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -40,6 +41,7 @@ type kernel struct {
 
 	mu      sync.Mutex
 	parent  *jupyter.Message   // the request that streams belong to
+	cell    string             // the name of the cell running, or that ran last
 	cancel  context.CancelFunc // cancels the running cell; nil when idle
 	quit    chan bool          // receives restart when shutdown is asked
 	quitted bool
@@ -75,7 +77,7 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 		return err
 	}
 	defer k.restoreStreams(stdin, stdout, stderr)
-	if k.in, err = newInterp(diagWriter{logger}); err != nil {
+	if k.in, err = newInterp(diagWriter{logger}, k.goroutinePanics); err != nil {
 		return err
 	}
 
@@ -222,6 +224,24 @@ func (k *kernel) forward(name, text string) {
 	k.mu.Unlock()
 	if err := k.socks.Publish(parent, "stream", map[string]any{"name": name, "text": text}); err != nil {
 		k.log.Print(err)
+	}
+}
+
+// goroutinePanics returns what reports a panic of a goroutine that the
+// running cell starts now: it goes to that cell's standard error, however
+// late, and the kernel lives on.
+func (k *kernel) goroutinePanics() func(value any, stack []byte) {
+	k.mu.Lock()
+	parent, cell := k.parent, k.cell
+	k.mu.Unlock()
+	return func(value any, stack []byte) {
+		e := panicError("panic", value, stack)
+		text := fmt.Sprintf("panic in a goroutine started by %s (the goroutine ended; the kernel goes on): %s\n", cell, e.Value)
+		for _, line := range e.Traceback[1:] {
+			text += line + "\n"
+		}
+		k.syncStreams() // what the goroutine wrote before comes first
+		k.publish(parent, "stream", map[string]any{"name": "stderr", "text": text})
 	}
 }
 
