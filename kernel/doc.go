@@ -8,11 +8,15 @@
 // the control channel (interrupt, shutdown, kernel info) and the heartbeat
 // stay served. Each cell gets a context, the predeclared variable ctx,
 // that an interrupt (interrupt_request or SIGINT) cancels; the interrupt
-// also stops interpreted code at its next statement. Compiled code that
-// ignores ctx (time.Sleep, a long computation outside Stylelab) runs until
-// it returns: gomacro cannot preempt it. Stylelab's transfers watch ctx
-// and stop at their next iteration, logged INTERRUPTED. After an
-// interrupt the session and all its variables remain.
+// also stops interpreted code within a few statements. Stylelab's
+// transfers watch ctx and stop at their next iteration, logged
+// INTERRUPTED. Compiled code that ignores ctx (time.Sleep, a receive from
+// a channel nobody sends on) cannot be preempted: a cell that has not
+// stopped a second after its interrupt is abandoned, ends as Interrupted,
+// and later cells run on a new goroutine (see runner.go for the
+// trade-off: should the abandoned one wake up, it finishes its statement
+// concurrently with them). After an interrupt the session and all its
+// variables remain.
 //
 // A cell's standard output and error become stream messages; a cell that
 // reads standard input (fmt.Scanln, bufio on os.Stdin) gets a line from

@@ -402,3 +402,72 @@ func TestRecoverGoroutines(t *testing.T) {
 		t.Errorf("rewritten:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestAbandonBlockedCell interrupts cells blocked in compiled code, which
+// gomacro cannot stop, and abandons them as the kernel does: later cells
+// run on a new runner with the session's variables, an interpreted loop
+// inside a function is still interrupted, and an abandoned cell woken up
+// finishes its statement, then stops and returns.
+func TestAbandonBlockedCell(t *testing.T) {
+	in := newTestInterp(t)
+	eval := func(code string) outcome {
+		var o outcome
+		in.do(func() { o = in.eval(context.Background(), "cell", code) })
+		return o
+	}
+	if o := eval("x := 41\nwake := make(chan int)"); o.err != nil {
+		t.Fatal(o.err)
+	}
+	block := func(code string) <-chan struct{} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := in.start(func() { in.eval(ctx, "cell", code) })
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+		in.interrupt()
+		select {
+		case <-done:
+			t.Fatalf("%q returned: it was not blocked", code)
+		case <-time.After(interruptGrace):
+		}
+		in.abandon()
+		return done
+	}
+	asleep := block(`import "time"` + "\ntime.Sleep(time.Hour)")
+	woken := block("v := <-wake\nx = 0")
+	if o := eval("x + 1"); o.err != nil || len(o.values) != 1 || o.values[0] != 42 {
+		t.Fatalf("after abandoning two cells, x + 1 = %+v", o)
+	}
+
+	// An interpreted loop in a function stops on interrupt on the new runner.
+	done := make(chan outcome, 1)
+	go in.do(func() {
+		done <- in.eval(context.Background(), "cell", "func spin() int {\n\tn := 0\n\tfor {\n\t\tn++\n\t}\n}\nspin()")
+	})
+	time.Sleep(200 * time.Millisecond)
+	in.interrupt()
+	select {
+	case o := <-done:
+		if o.err == nil || o.err.Name != "Interrupted" {
+			t.Fatalf("spin: %+v, want Interrupted", o)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an interpreted loop in a function did not stop on the new runner")
+	}
+
+	if o := eval("wake <- 5"); o.err != nil {
+		t.Fatal(o.err)
+	}
+	select {
+	case <-woken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the abandoned cell, woken up, did not stop")
+	}
+	if o := eval("v"); o.err != nil || o.values[0] != 5 {
+		t.Errorf("the woken statement's assignment: v = %+v, want 5", o)
+	}
+	select {
+	case <-asleep:
+		t.Error("a cell sleeping for an hour returned")
+	default:
+	}
+}

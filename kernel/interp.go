@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cosmos72/gomacro/base"
 	"github.com/cosmos72/gomacro/base/output"
@@ -31,30 +32,40 @@ import (
 // without an import line.
 var preimported = []string{"fmt", "github.com/stylelab/stylelab/kernel/display"}
 
-// interp is a gomacro interpreter that runs on one goroutine of its own:
-// gomacro keeps per-goroutine state, and its interrupt reaches the
-// goroutine that created it.
+// interp is a gomacro interpreter whose jobs (cells, completions) run one
+// at a time on a goroutine of its own, the runner: gomacro keeps
+// per-goroutine state, and its interrupt reaches the goroutine that
+// runs the session's top level. See runner.go for how a job blocked in
+// compiled code is abandoned.
 type interp struct {
 	ir     *fast.Interp
+	env    *fast.Env // the session's top level, whose variables cells share
 	jobs   chan func()
 	docMap map[string]string // documentation, parsed on first use
 
 	// goPanics returns, when a cell's go statement starts a goroutine,
 	// what reports a panic of that goroutine (see spawn).
 	goPanics func() func(value any, stack []byte)
+
+	mu      sync.Mutex
+	runner  int            // the generation of the runner; abandon starts the next
+	here    *fast.Run      // set by the rehome helper (see rehome)
+	pending sync.WaitGroup // jobs not returned yet, abandoned ones included
+	log     io.Writer      // gomacro's messages, and the runner's
 }
 
-// newInterp starts the interpreter's goroutine and prepares a session:
+// newInterp starts the interpreter's runner and prepares a session:
 // bindings installed, preimported packages imported, ctx and the spawner
 // of goroutines declared. gomacro's own messages go to diag; goPanics
 // says how to report a panic of a goroutine a cell starts.
 func newInterp(diag io.Writer, goPanics func() func(value any, stack []byte)) (*interp, error) {
-	in := &interp{jobs: make(chan func()), goPanics: goPanics}
+	in := &interp{jobs: make(chan func()), goPanics: goPanics, log: diag}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- in.init(diag)
-		for job := range in.jobs {
-			job()
+		err := in.init(diag)
+		errc <- err
+		if err == nil {
+			in.runJobs(0)
 		}
 	}()
 	if err := <-errc; err != nil {
@@ -88,18 +99,9 @@ func (in *interp) init(diag io.Writer) (err error) {
 	}
 	ir.DeclVar("ctx", ir.Comp.TypeOf((*context.Context)(nil)).Elem(), context.Background())
 	ir.DeclFunc(spawnName, func(body func(ready func())) { spawn(body, in.goPanics()) })
-	in.ir = ir
+	in.declareRehome(ir)
+	in.ir, in.env = ir, ir.PrepareEnv()
 	return nil
-}
-
-// do runs f on the interpreter's goroutine and waits for it.
-func (in *interp) do(f func()) {
-	done := make(chan struct{})
-	in.jobs <- func() {
-		defer close(done)
-		f()
-	}
-	<-done
 }
 
 // interrupt makes the interpreted code running now stop at its next
@@ -148,7 +150,12 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 		return outcome{err: e}
 	}
 	in.setContext(ctx)
-	defer in.setContext(context.Background())
+	runner := in.generation()
+	defer func() {
+		if in.generation() == runner { // not abandoned: no later cell runs yet
+			in.setContext(context.Background())
+		}
+	}()
 	g := &in.ir.Comp.Globals
 	g.Filepath, g.Line = name, 0
 

@@ -114,12 +114,11 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 		}
 		break
 	}
-	if k.interrupt() {
-		select {
-		case <-k.idle():
-		case <-time.After(shutdownGrace):
-			logger.Print("the interrupted cell did not stop; leaving it")
-		}
+	k.interrupt()
+	select { // cells, abandoned ones too, that watch ctx stop (a transfer is logged INTERRUPTED)
+	case <-k.in.idle():
+	case <-time.After(shutdownGrace):
+		logger.Print("a cell did not stop; leaving it")
 	}
 	return nil
 }
@@ -272,24 +271,6 @@ func (k *kernel) interrupt() bool {
 		k.renewStdin()
 	}
 	return true
-}
-
-// idle is closed once no cell runs.
-func (k *kernel) idle() <-chan struct{} {
-	c := make(chan struct{})
-	go func() {
-		defer close(c)
-		for {
-			k.mu.Lock()
-			running := k.cancel != nil
-			k.mu.Unlock()
-			if !running {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	return c
 }
 
 func (k *kernel) renewStdin() {
