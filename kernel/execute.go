@@ -111,6 +111,22 @@ func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, resul
 		userExpressions map[string]any
 	}
 	got := make(chan results, 1)
+	tripped := make(chan *cellError, 1)
+	stopGuard := k.guard.watch(func(e *cellError) {
+		tripped <- e
+		k.interrupt()
+	})
+	defer stopGuard()
+	guarded := func(o outcome) outcome { // the guard's reason for an interrupt
+		select {
+		case e := <-tripped:
+			if o.err != nil && o.err.Name == "Interrupted" {
+				o.err = e
+			}
+		default:
+		}
+		return o
+	}
 	done := k.in.start(func() {
 		var r results
 		r.out = k.in.eval(ctx, name, c.Code)
@@ -134,13 +150,13 @@ func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, resul
 			k.in.abandon()
 			k.log.Printf("%s did not stop within %v of its interrupt: abandoned", name, interruptGrace)
 			k.syncStreams()
-			return outcome{err: abandonedError()}, display.Bundle{}, false, map[string]any{}
+			return guarded(outcome{err: abandonedError()}), display.Bundle{}, false, map[string]any{}
 		}
 	}
 	k.syncStreams()
 	select {
 	case r := <-got:
-		return r.out, r.result, r.hasResult, r.userExpressions
+		return guarded(r.out), r.result, r.hasResult, r.userExpressions
 	default: // the job ended its goroutine
 		msg := "the cell ended the interpreter's goroutine (runtime.Goexit); the session goes on"
 		return outcome{err: &cellError{Name: "Goexit", Value: msg, Traceback: []string{"Goexit: " + msg}}}, display.Bundle{}, false, map[string]any{}

@@ -471,3 +471,66 @@ func TestAbandonBlockedCell(t *testing.T) {
 	default:
 	}
 }
+
+// TestExitIntercepted calls os.Exit and log.Fatalf in cells: each ends the
+// cell with an Exit error, and the session goes on.
+func TestExitIntercepted(t *testing.T) {
+	in := newTestInterp(t)
+	for code, want := range map[string]string{
+		"import \"os\"\nos.Exit(3)":                 "os.Exit(3) was called",
+		"import \"log\"\nlog.Fatalf(\"bad %d\", 7)": "os.Exit(1) was called",
+		"import \"log\"\nlog.Fatal(\"bad\")":        "os.Exit(1) was called",
+	} {
+		var o outcome
+		in.do(func() { o = in.eval(context.Background(), "cell", code) })
+		if o.err == nil || o.err.Name != "Exit" || !strings.Contains(o.err.Value, want) {
+			t.Errorf("%q: %+v, want an Exit error saying %q", code, o.err, want)
+		}
+	}
+	var o outcome
+	in.do(func() { o = in.eval(context.Background(), "cell", "6 * 7") })
+	if o.err != nil || o.values[0] != 42 {
+		t.Errorf("after the exits: %+v", o)
+	}
+}
+
+// TestGuard runs a cell that recurses without end and one that allocates
+// without end under a guard with small bounds: the guard trips, with the
+// right error, and interrupts each.
+func TestGuard(t *testing.T) {
+	in := newTestInterp(t)
+	for _, c := range []struct {
+		name, code, want string
+		g                guard
+	}{
+		{"recursion", "func down(n int) int { return down(n+1) + 1 }\ndown(0)", "StackOverflow", guard{maxStack: 128 << 20, memoryLimit: 1 << 40}},
+		{"allocation", "var keep [][]byte\nfor {\n\tkeep = append(keep, make([]byte, 1<<20))\n}", "MemoryError", guard{maxStack: 1 << 30, memoryLimit: 256 << 20}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tripped := make(chan *cellError, 1)
+			stop := c.g.watch(func(e *cellError) {
+				tripped <- e
+				in.interrupt()
+			})
+			var o outcome
+			in.do(func() { o = in.eval(context.Background(), "cell", c.code) })
+			stop()
+			if o.err == nil || o.err.Name != "Interrupted" {
+				t.Fatalf("outcome %+v, want Interrupted", o.err)
+			}
+			select {
+			case e := <-tripped:
+				if e.Name != c.want {
+					t.Errorf("tripped with %s (%s), want %s", e.Name, e.Value, c.want)
+				}
+			default:
+				t.Error("the guard did not trip")
+			}
+		})
+	}
+	var o outcome
+	in.do(func() { o = in.eval(context.Background(), "cell", "keep = nil\nlen(keep)") })
+	if o.err != nil || o.values[0] != 0 {
+		t.Errorf("after the guards: %+v", o)
+	}
+}

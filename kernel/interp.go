@@ -81,6 +81,7 @@ func (in *interp) init(diag io.Writer) (err error) {
 		}
 	}()
 	bindings.Install()
+	interceptExits()
 	// Type information comes from reflection and the generated bindings,
 	// never from a Go toolchain's export data: the same behaviour with or
 	// without Go installed, and no "go list" at start-up. gomacro's first
@@ -257,6 +258,8 @@ func panicError(stage string, r any, stack []byte) *cellError {
 		}
 	case scanner.ErrorList:
 		return &cellError{Name: "SyntaxError", Value: r.Error(), Traceback: errorLines("SyntaxError", r)}
+	case exitCall:
+		return &cellError{Name: "Exit", Value: r.Error(), Traceback: []string{"Exit: " + r.Error()}}
 	case output.RuntimeError:
 		if stage == "CompileError" {
 			return &cellError{Name: stage, Value: r.Error(), Traceback: []string{stage + ": " + r.Error()}}

@@ -33,6 +33,7 @@ type kernel struct {
 	errs   *capture
 	stdin  *stdinPipe
 	inputs chan *jupyter.Message // input_reply messages from the stdin channel
+	guard  guard                 // the bounds of stacks and memory cells are held to
 
 	// shell goroutine only
 	count    int
@@ -71,7 +72,8 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 		socks.Close()
 	}()
 
-	k := &kernel{ctx: ctx, socks: socks, log: logger, inputs: make(chan *jupyter.Message, 1), quit: make(chan bool, 1)}
+	k := &kernel{ctx: ctx, socks: socks, log: logger, inputs: make(chan *jupyter.Message, 1), quit: make(chan bool, 1),
+		guard: newGuard(settings)}
 	stdin, stdout, stderr := os.Stdin, os.Stdout, os.Stderr
 	if err := k.captureStreams(); err != nil {
 		return err
@@ -188,7 +190,8 @@ func (k *kernel) stopping() bool {
 	return k.quitted
 }
 
-// captureStreams replaces os.Stdout, os.Stderr and os.Stdin with pipes.
+// captureStreams replaces os.Stdout, os.Stderr and os.Stdin with pipes, and
+// makes the standard logger write to the new standard error.
 func (k *kernel) captureStreams() error {
 	var err error
 	if k.out, err = newCapture("stdout", k.forward); err != nil {
@@ -201,10 +204,12 @@ func (k *kernel) captureStreams() error {
 		return err
 	}
 	os.Stdout, os.Stderr, os.Stdin = k.out.w, k.errs.w, k.stdin.File()
+	log.SetOutput(k.errs.w) // the standard logger's output, as cells use it, is theirs
 	return nil
 }
 
 func (k *kernel) restoreStreams(stdin, stdout, stderr *os.File) {
+	log.SetOutput(stderr)
 	os.Stdout, os.Stderr, os.Stdin = stdout, stderr, stdin
 	k.out.Close()
 	k.errs.Close()

@@ -16,6 +16,22 @@ type Settings struct {
 	// before it is read. STYLELAB_KERNEL_MAX_MESSAGE, default 256 MiB.
 	MaxMessageSize int64
 
+	// MaxStack is Go's maximum stack per goroutine, in bytes; a running
+	// cell is interrupted when the goroutines' stacks pass a quarter of it.
+	// STYLELAB_KERNEL_MAX_STACK, default 1 GiB (Go's own).
+	MaxStack int64
+
+	// MemoryLimit is the process's memory limit, in bytes: the garbage
+	// collector works harder near it (debug.SetMemoryLimit), and a running
+	// cell is interrupted when memory passes it and has grown during the
+	// cell. STYLELAB_KERNEL_MEMORY_LIMIT, default three quarters of the
+	// physical memory or of the cgroup's limit (GOMEMLIMIT if set).
+	MemoryLimit int64
+
+	// MonitorCommand starts the crash monitor (see monitor.go) with the
+	// connection file as its last argument; none if empty.
+	MonitorCommand []string
+
 	// ParentPID is the process whose end ends the kernel, as ipykernel's
 	// parent poller: JPY_PARENT_PID, which Jupyter sets. Whether or not it
 	// is set, the kernel also ends when it is orphaned (its parent
@@ -23,24 +39,38 @@ type Settings struct {
 	ParentPID int
 }
 
-// DefaultMaxMessageSize is the default of Settings.MaxMessageSize.
-const DefaultMaxMessageSize = 256 << 20
+// Defaults of Settings.
+const (
+	DefaultMaxMessageSize = 256 << 20
+	DefaultMaxStack       = 1 << 30
+)
 
 // The environment variables SettingsFromEnv reads.
 const (
-	EnvMaxMessage = "STYLELAB_KERNEL_MAX_MESSAGE"
-	EnvParentPID  = "JPY_PARENT_PID"
+	EnvMaxMessage  = "STYLELAB_KERNEL_MAX_MESSAGE"
+	EnvMaxStack    = "STYLELAB_KERNEL_MAX_STACK"
+	EnvMemoryLimit = "STYLELAB_KERNEL_MEMORY_LIMIT"
+	EnvParentPID   = "JPY_PARENT_PID"
 )
 
 // SettingsFromEnv reads the kernel's settings from the environment. Sizes
 // are bytes, or a number with a KiB, MiB or GiB suffix.
 func SettingsFromEnv() (Settings, error) {
 	var s Settings
-	var err error
-	if v := os.Getenv(EnvMaxMessage); v != "" {
-		if s.MaxMessageSize, err = parseSize(v); err != nil {
-			return s, fmt.Errorf("kernel: %s: %w", EnvMaxMessage, err)
+	for _, size := range []struct {
+		env string
+		to  *int64
+	}{{EnvMaxMessage, &s.MaxMessageSize}, {EnvMaxStack, &s.MaxStack}, {EnvMemoryLimit, &s.MemoryLimit}} {
+		if v := os.Getenv(size.env); v != "" {
+			n, err := parseSize(v)
+			if err != nil {
+				return s, fmt.Errorf("kernel: %s: %w", size.env, err)
+			}
+			*size.to = n
 		}
+	}
+	if s.MaxStack != 0 && s.MaxStack < 1<<20 {
+		return s, fmt.Errorf("kernel: %s: %d bytes is too small a stack for the interpreter; give at least 1MiB", EnvMaxStack, s.MaxStack)
 	}
 	if v := os.Getenv(EnvParentPID); v != "" {
 		// Jupyter's own kernels ignore a malformed value; so does this one,
@@ -56,6 +86,12 @@ func SettingsFromEnv() (Settings, error) {
 func (s Settings) withDefaults() Settings {
 	if s.MaxMessageSize <= 0 {
 		s.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if s.MaxStack <= 0 {
+		s.MaxStack = DefaultMaxStack
+	}
+	if s.MemoryLimit <= 0 {
+		s.MemoryLimit = defaultMemoryLimit()
 	}
 	return s
 }
