@@ -35,9 +35,14 @@
 // cannot be called; close, delete and copy cannot be deferred or run by a
 // go statement. Linux only: standard input is watched through /proc.
 //
-// A panic on a goroutine that a cell's go statement started does not end
-// the kernel, as it would end a Go program: the kernel rewrites go
-// statements (see goroutines.go) so that such a panic is reported on the
-// standard error of the cell that started the goroutine, and the
-// goroutine ends.
+// Faults (README: "What ends the kernel"): a peer's messages are bounded
+// before any signature is checked (Settings.MaxMessageSize, and
+// third_party/zmq4) and replayed ones dropped. A panic on a goroutine a
+// cell's go statement started is reported on that cell's standard error
+// (goroutines.go); os.Exit and log.Fatal end the cell, not the kernel
+// (exit.go); while a cell runs, guards interrupt it before its stacks or
+// the process's memory reach what Go cannot survive (guard.go). What still
+// ends the process is reported to the notebook by a crash monitor process
+// (monitor.go). The kernel exits when the process that started it ends
+// (parent.go).
 package kernel

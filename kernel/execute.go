@@ -34,6 +34,7 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 	k.parent = req
 	k.cell = fmt.Sprintf("cell[%d]", k.count)
 	k.mu.Unlock()
+	k.mon.cell(req.Header)
 	if !c.Silent {
 		k.publish(req, "execute_input", map[string]any{"code": c.Code, "execution_count": k.count})
 	}

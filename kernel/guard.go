@@ -19,9 +19,12 @@ import (
 // process that runs out of memory (fatal error, or the system's
 // out-of-memory killer). The guard watches both while a cell runs and
 // interrupts the cell before the runtime would end the kernel: when the
-// goroutines' stacks pass a quarter of the maximum stack (the stack that
-// grows doubles twice more before it is fatal), or when the process's
-// memory passes the kernel's limit and has grown during the cell.
+// goroutines' stacks have grown by more than a quarter of the maximum
+// stack during the cell (a stack that grows doubles: from a quarter of the
+// maximum, it can double twice more before it is fatal), or when the
+// process's memory passes the kernel's limit and has grown during the
+// cell. Growth, not size: a stack or a heap left large by an earlier cell
+// must not interrupt the next one.
 
 // guardPoll is how often the guard samples the runtime's metrics.
 const guardPoll = 10 * time.Millisecond
@@ -72,7 +75,7 @@ func (g guard) watch(trip func(*cellError)) (stop func()) {
 		for i, name := range guardMetrics {
 			s[i].Name = name
 		}
-		_, start := sample(s)
+		startStacks, startMemory := sample(s)
 		tick := time.NewTicker(guardPoll)
 		defer tick.Stop()
 		for {
@@ -82,11 +85,11 @@ func (g guard) watch(trip func(*cellError)) (stop func()) {
 			case <-tick.C:
 			}
 			stacks, memory := sample(s)
-			if stacks > g.maxStack/4 {
+			if stacks-startStacks > g.maxStack/4 {
 				trip(stackError(stacks, g.maxStack))
 				return
 			}
-			if memory > g.memoryLimit && memory-start > memoryGrowth {
+			if memory > g.memoryLimit && memory-startMemory > memoryGrowth {
 				trip(memoryError(memory, g.memoryLimit))
 				return
 			}
@@ -99,8 +102,8 @@ func (g guard) watch(trip func(*cellError)) (stop func()) {
 }
 
 func stackError(stacks, maxStack int64) *cellError {
-	v := fmt.Sprintf("the goroutines' stacks grew to %d MiB, past a quarter of Go's maximum stack (%d MiB), where the process would end "+
-		"with a fatal stack overflow: the cell was interrupted. Recursion without end? (%s sets the maximum)", stacks>>20, maxStack>>20, EnvMaxStack)
+	v := fmt.Sprintf("the goroutines' stacks grew to %d MiB, by more than a quarter of Go's maximum stack (%d MiB), at which the process "+
+		"would end with a fatal stack overflow: the cell was interrupted. Recursion without end? (%s sets the maximum)", stacks>>20, maxStack>>20, EnvMaxStack)
 	return &cellError{Name: "StackOverflow", Value: v, Traceback: []string{"StackOverflow: " + v}}
 }
 

@@ -534,3 +534,33 @@ func TestGuard(t *testing.T) {
 		t.Errorf("after the guards: %+v", o)
 	}
 }
+
+func TestCrashReport(t *testing.T) {
+	const log = "stylelab kernel: 2026/01/01 shutting down\n"
+	for _, c := range []struct {
+		name, stderr, reason, first string // first: the report's first line
+	}{
+		{"stack overflow", log + "runtime: goroutine stack exceeds 1048576-byte limit\nruntime: sp=0x1 stack=[0x1, 0x2]\nfatal error: stack overflow\n\nruntime stack:\nruntime.throw()\n",
+			"fatal error: stack overflow", "runtime: goroutine stack exceeds 1048576-byte limit"},
+		{"panic", log + "panic: in a callback\n\ngoroutine 67 [running]:\nmain.f()\n", "panic: in a callback", "panic: in a callback"},
+		{"the last of two", "panic: old\n" + log + "fatal error: concurrent map writes\n", "fatal error: concurrent map writes", "fatal error: concurrent map writes"},
+		{"no report", log, "the kernel process ended without a crash report", "The kernel's last words:"},
+	} {
+		reason, tb := crashReport(c.stderr)
+		if !strings.HasPrefix(reason, c.reason) {
+			t.Errorf("%s: reason %q, want %q", c.name, reason, c.reason)
+		}
+		if len(tb) < 4 || tb[0] != "KernelDied: "+reason || tb[3] != c.first {
+			t.Errorf("%s: traceback %q", c.name, tb)
+		}
+	}
+	long := "panic: x\n" + strings.Repeat("frame\n", 500)
+	if _, tb := crashReport(long); len(tb) != 3+crashReportLines+1 || !strings.Contains(tb[len(tb)-1], "more lines") {
+		t.Errorf("a long report: %d lines, last %q", len(tb), tb[len(tb)-1])
+	}
+	tail := &tailBuffer{max: 8}
+	fmt.Fprint(tail, "0123456789", "ab")
+	if tail.String() != "456789ab" {
+		t.Errorf("tail %q", tail)
+	}
+}

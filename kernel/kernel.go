@@ -34,6 +34,7 @@ type kernel struct {
 	stdin  *stdinPipe
 	inputs chan *jupyter.Message // input_reply messages from the stdin channel
 	guard  guard                 // the bounds of stacks and memory cells are held to
+	mon    *monitor              // the crash monitor; nil if none
 
 	// shell goroutine only
 	count    int
@@ -71,9 +72,16 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 		closeSockets()
 		socks.Close()
 	}()
+	var mon *monitor
+	if len(settings.MonitorCommand) > 0 {
+		if mon, err = startMonitor(settings.MonitorCommand, connectionFile, socks.Session); err != nil {
+			logger.Printf("no crash monitor: %v", err) // the kernel runs without
+		}
+		defer mon.stop()
+	}
 
 	k := &kernel{ctx: ctx, socks: socks, log: logger, inputs: make(chan *jupyter.Message, 1), quit: make(chan bool, 1),
-		guard: newGuard(settings)}
+		guard: newGuard(settings), mon: mon}
 	stdin, stdout, stderr := os.Stdin, os.Stdout, os.Stderr
 	if err := k.captureStreams(); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/go-zeromq/zmq4"
 )
@@ -209,4 +210,49 @@ func (s *Sockets) Heartbeat(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// PublishAlone publishes one message on the connection's iopub port with
+// no kernel running: it binds the port (retrying until wait has passed,
+// while the kernel that held it ends), waits up to wait for a front end to
+// subscribe again, sends the message as a child of parent, signed, and
+// closes. A crash monitor uses it to say why a kernel died.
+func PublishAlone(ctx context.Context, c ConnectionInfo, session string, parent Header, msgType string, content any, wait time.Duration, logger *log.Logger) error {
+	signer, err := NewSigner(c.SignatureScheme, c.Key)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*wait)
+	defer cancel()
+	pub := zmq4.NewPub(ctx, zmq4.WithLogger(logger))
+	defer pub.Close()
+	deadline := time.Now().Add(wait)
+	for {
+		err := pub.Listen(c.Endpoint(c.IOPubPort))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("jupyter: binding iopub at %s: %w", c.Endpoint(c.IOPubPort), err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Subscribers reconnect on their own (ZeroMQ retries every 100 ms) and
+	// subscribe again; a message sent before would be lost.
+	topics, _ := pub.(zmq4.Topics)
+	for topics != nil && len(topics.Topics()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the other front ends of the kernel
+	m := &Message{Header: NewHeader(msgType, session, "kernel"), Parent: parent, Content: content}
+	m.Identities = [][]byte{[]byte("kernel." + session + "." + msgType)}
+	frames, err := signer.Encode(m)
+	if err != nil {
+		return err
+	}
+	if err := pub.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+		return fmt.Errorf("jupyter: publishing %s: %w", msgType, err)
+	}
+	time.Sleep(200 * time.Millisecond) // the PUB socket sends on its own goroutine
+	return nil
 }
