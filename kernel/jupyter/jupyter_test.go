@@ -1,12 +1,17 @@
 package jupyter
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestSignAndDecode(t *testing.T) {
@@ -120,4 +125,35 @@ func TestDecodeKeepsSignature(t *testing.T) {
 	if m, err := unsigned.Decode(frames); err != nil || m.signature != nil {
 		t.Errorf("without a key: signature %q, %v", m.signature, err)
 	}
+}
+
+// TestListenWaitsForPort binds the sockets while another process's socket
+// still holds one of the ports, released a moment later.
+func TestListenWaitsForPort(t *testing.T) {
+	var ports []int
+	var holders []net.Listener
+	for range 5 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		holders = append(holders, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range holders[:4] {
+		l.Close()
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		holders[4].Close() // the iopub port
+	}()
+	c := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", ShellPort: ports[0], ControlPort: ports[1], StdinPort: ports[2],
+		HBPort: ports[3], IOPubPort: ports[4], SignatureScheme: "hmac-sha256", Key: "k"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := Listen(ctx, c, 1<<20, log.New(io.Discard, "", 0))
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	s.Close()
 }

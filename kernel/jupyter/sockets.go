@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -109,14 +110,27 @@ func Listen(ctx context.Context, c ConnectionInfo, maxMessage int64, logger *log
 	s.socks[IOPub] = zmq4.NewPub(ctx, opts...)
 	s.socks[Heartbeat] = zmq4.NewRep(ctx, opts...)
 	ports := [numChannels]int{c.ShellPort, c.ControlPort, c.StdinPort, c.IOPubPort, c.HBPort}
+	deadline := time.Now().Add(bindWait)
 	for ch, sock := range s.socks {
-		if err := sock.Listen(c.Endpoint(ports[ch])); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("jupyter: binding %s at %s: %w", Channel(ch), c.Endpoint(ports[ch]), err)
+		for {
+			err := sock.Listen(c.Endpoint(ports[ch]))
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+				s.Close()
+				return nil, fmt.Errorf("jupyter: binding %s at %s: %w", Channel(ch), c.Endpoint(ports[ch]), err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	return s, nil
 }
+
+// bindWait is how long Listen waits for a port in use to be freed: a
+// kernel restarted on the ports of one that died may find its crash
+// monitor still publishing on iopub.
+const bindWait = 3 * time.Second
 
 // Close closes every socket.
 func (s *Sockets) Close() error {
