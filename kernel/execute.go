@@ -118,11 +118,15 @@ func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, resul
 		k.interrupt()
 	})
 	defer stopGuard()
-	guarded := func(o outcome) outcome { // the guard's reason for an interrupt
+	guarded := func(o outcome, abandoned bool) outcome { // the guard's reason for an interrupt
 		select {
 		case e := <-tripped:
 			if o.err != nil && o.err.Name == "Interrupted" {
 				o.err = e
+				if abandoned {
+					note := "; the cell did not stop: its goroutine is left behind, blocked in compiled code"
+					o.err = &cellError{Name: e.Name, Value: e.Value + note, Traceback: []string{e.Traceback[0] + note}}
+				}
 			}
 		default:
 		}
@@ -151,13 +155,13 @@ func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, resul
 			k.in.abandon()
 			k.log.Printf("%s did not stop within %v of its interrupt: abandoned", name, interruptGrace)
 			k.syncStreams()
-			return guarded(outcome{err: abandonedError()}), display.Bundle{}, false, map[string]any{}
+			return guarded(outcome{err: abandonedError()}, true), display.Bundle{}, false, map[string]any{}
 		}
 	}
 	k.syncStreams()
 	select {
 	case r := <-got:
-		return guarded(r.out), r.result, r.hasResult, r.userExpressions
+		return guarded(r.out, false), r.result, r.hasResult, r.userExpressions
 	default: // the job ended its goroutine
 		msg := "the cell ended the interpreter's goroutine (runtime.Goexit); the session goes on"
 		return outcome{err: &cellError{Name: "Goexit", Value: msg, Traceback: []string{"Goexit: " + msg}}}, display.Bundle{}, false, map[string]any{}

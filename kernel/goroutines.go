@@ -47,7 +47,7 @@ func recoverGoroutines(code string, fset *etoken.FileSet, nodes []ast.Node) stri
 				return true
 			}
 			start, end := fset.Position(g.Go).Offset, fset.Position(g.Call.End()).Offset
-			if start < 0 || end > len(code) || code[start:start+2] != "go" {
+			if start < 0 || start+2 > len(code) || end > len(code) || code[start:start+2] != "go" {
 				return true
 			}
 			edits = append(edits,

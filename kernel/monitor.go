@@ -75,11 +75,11 @@ func startMonitor(command []string, connectionFile, session string) (*monitor, e
 	// Were the monitor to end, writes to standard error would fail (EPIPE)
 	// rather than end the process: a handled SIGPIPE does not kill.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	m := &monitor{w: ctlW}
 	if err := syscall.Dup3(int(errW.Fd()), 2, 0); err != nil {
-		ctlW.Close()
+		m.stop() // the monitor ends quietly
 		return nil, fmt.Errorf("kernel: crash monitor: redirecting standard error: %w", err)
 	}
-	m := &monitor{w: ctlW}
 	m.send("session", session)
 	return m, nil
 }
