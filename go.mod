@@ -52,3 +52,5 @@ require (
 	gorgonia.org/vecf64 v0.9.0 // indirect
 	rsc.io/pdf v0.1.1 // indirect
 )
+
+replace github.com/go-zeromq/zmq4 => ./third_party/zmq4
