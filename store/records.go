@@ -61,7 +61,7 @@ type Note struct {
 // Artifact is a file saved for a run.
 type Artifact struct {
 	ID      int64
-	Kind    string // final, snapshot or plot
+	Kind    string // final, snapshot, plot or source
 	Name    string
 	Step    int
 	Path    string // absolute
