@@ -73,7 +73,7 @@ type Note struct {
 type Artifact struct {
 	ID      int64
 	Run     int64  // the run it belongs to
-	Kind    string // final, snapshot or plot
+	Kind    string // final, snapshot, plot or source
 	Name    string
 	Step    int
 	Path    string // absolute

@@ -22,6 +22,7 @@ func init() {
 			"KindFinal":         ValueOf(store.KindFinal),
 			"KindPlot":          ValueOf(store.KindPlot),
 			"KindSnapshot":      ValueOf(store.KindSnapshot),
+			"KindSource":        ValueOf(store.KindSource),
 			"Open":              ValueOf(store.Open),
 			"OpenContext":       ValueOf(store.OpenContext),
 			"ParamsHash":        ValueOf(store.ParamsHash),
@@ -51,6 +52,7 @@ func init() {
 			"KindFinal":     "string:final",
 			"KindPlot":      "string:plot",
 			"KindSnapshot":  "string:snapshot",
+			"KindSource":    "string:source",
 			"SchemaVersion": "int:4",
 		}, Wrappers: map[string][]string{
 			"RunRecord": []string{"Param"},
