@@ -130,9 +130,8 @@ features describe what is where rather than the pixels themselves.
 **Style reconstructions** (bottom row): the Gram matrices of The Starry Night's features are matched on
 `conv1_1`, then `conv1_1`+`conv2_1`, and so on up to `conv1_1` ... `conv5_1` (α = 0, β = 1). The result is a
 texture with the painting's statistics. What to look for: with the first layer only it is fine-grained colour
-noise; each deeper layer adds larger structures (strokes, swirls, the stars' halos). At 256 px the deep layers
-have few positions (16×12 at `conv5_1`), so their Gram matrices pin down some of the painting's layout too; at
-the paper's 512 px the layout dissolves further and only the motifs remain.
+noise; each deeper layer adds larger structures (strokes, swirls, the stars' halos). At 256 px the deepest
+layers have few positions (16×12 at `conv5_1`), so their statistics are estimated from little of the image.
 
 Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, L-BFGS from white noise (seed
 0), 256 px on the longest side (the committed outputs; 512 px takes about four times as long, which the shared
@@ -158,7 +157,7 @@ for _, layer := range []string{"conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv
 	contentRuns = append(contentRuns, res)
 	display.Clear(ctx, true)
 }
-fmt.Printf("content reconstructions: %s\n", time.Since(started).Round(time.Second))"""),
+fmt.Printf("content reconstructions: %s\\n", time.Since(started).Round(time.Second))"""),
         ("md", "The style reconstructions, from `conv1_1` alone to `conv1_1` ... `conv5_1`:"),
         ("code", """sets := [][]string{
 	{"conv1_1"},
@@ -184,7 +183,7 @@ for _, layers := range sets {
 	styleRuns = append(styleRuns, res)
 	display.Clear(ctx, true)
 }
-fmt.Printf("content and style reconstructions: %s\n", time.Since(started).Round(time.Second))"""),
+fmt.Printf("content and style reconstructions: %s\\n", time.Since(started).Round(time.Second))"""),
         ("md", "Fig. 1: content reconstructions (top, from `conv1_2` to `conv5_2`) and style reconstructions (bottom, "
                "from `conv1_1` alone to `conv1_1` ... `conv5_1`):"),
         ("code", """import "github.com/stylelab/stylelab/plots"
@@ -199,8 +198,8 @@ if err != nil {
 	panic(err)
 }
 grid""", GRID),
-        ("md", "The content runs' losses (log scale): the deeper the layer, the less there is to match and the sooner "
-               "the loss stops falling."),
+        ("md", "The content runs' losses (log scale). Their sizes differ from layer to layer (each sums its own "
+               "layer's squared differences); what compares is how far each falls in the same number of iterations."),
         ("code", """cmp, err := compare.Query(ctx, lab.Store, `experiment = "fig1-content-reconstructions" and status = "FINISHED"`)
 if err != nil {
 	panic(err)
@@ -211,6 +210,21 @@ if err != nil {
 }
 curves"""),
         ("code", FOOTER),
+        ("md", """## What the figures show
+
+At 256 px and 100 iterations: from `conv1_2`, `conv2_2` and `conv3_2` the photo comes back nearly as it is, with a
+faint grain that grows with depth. From `conv4_2` every house, window and reflection is in place, but the sky and
+the water carry coloured speckle. From `conv5_2` only the arrangement survives: the row of houses, the tower, the
+river bank and the tree are where they were, while colours and fine texture are replaced by a coloured noise-like
+texture. The content losses agree: in the same 100 iterations the `conv1_2` loss falls by more than four decades,
+`conv2_2` by about three and a half, `conv3_2` by about two, `conv4_2` and `conv5_2` by little more than one, and
+all are still falling.
+
+In the style row, `conv1_1` alone gives blobs of the painting's blues, yellows and blacks with no strokes; adding
+`conv2_1` and `conv3_1` brings brush strokes and swirls a few pixels wide around yellow star-like blobs; with
+`conv4_1` the texture holds larger motifs (long swirls, yellow crescents), and adding `conv5_1` changes almost
+nothing visible at this size. The deep reconstructions still carry pixel-level colour speckle after 100
+iterations."""),
     ],
     "03-four-styles.ipynb": [
         ("md", f"""# Tübingen in four styles (paper, Fig. 3)
