@@ -72,7 +72,9 @@ func TestUICommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- dispatch(ctx, []string{"ui", "-db", db, "-addr", "127.0.0.1:0", "-read-only"}, &stdout, &stderr) }()
+	go func() {
+		done <- dispatch(ctx, []string{"ui", "-db", db, "-addr", "127.0.0.1:0", "-read-only"}, &stdout, &stderr)
+	}()
 	var url string
 	for deadline := time.Now().Add(20 * time.Second); url == ""; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
