@@ -1,6 +1,4 @@
-// Package experiments owns the style transfer itself: a run's configuration
-// (content and style images, layers and their weights, alpha and beta, loss
-// scaling, optimizer, initialisation, size and scales, colour handling), the
-// objective built on VGG-19 and the loss terms, the L-BFGS and Adam
-// optimizers, and the run loop with progress, snapshots and cancellation.
+// Package experiments tracks style transfers: a Lab runs transfers and
+// sweeps of settings on VGG-19 and logs every run to the experiment store
+// as it happens.
 package experiments

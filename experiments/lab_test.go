@@ -3,11 +3,31 @@ package experiments
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/stylelab/stylelab/imaging"
+	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/internal/testmodel"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
+	"github.com/stylelab/stylelab/vgg"
 )
+
+func sharedModel(t testing.TB) *vgg.Model { return testmodel.Model(t) }
+
+func paperConfig(t testing.TB, size, iterations int) transfer.Config {
+	cfg := transfer.Defaults()
+	cfg.ContentPath = testenv.Path(t, "images", "tubingen.jpg")
+	cfg.Styles = []transfer.Style{{Path: testenv.Path(t, "images", "starry_night.jpg")}}
+	cfg.Size, cfg.Iterations = size, iterations
+	return cfg
+}
+
+type Hooks = transfer.Hooks
+type Step = transfer.Step
 
 func testLab(t *testing.T) *Lab {
 	s, err := store.Open(filepath.Join(t.TempDir(), "runs.db"))
@@ -36,6 +56,9 @@ func TestLabLogsRuns(t *testing.T) {
 	if rec.Status != store.StatusFinished || rec.LastStep != 6 {
 		t.Errorf("status %s, last step %d; want FINISHED at 6", rec.Status, rec.LastStep)
 	}
+	if len(rec.Tags) != 1 || rec.Tags[0] != UnverifiedWeights {
+		t.Errorf("tags %v: weights read without their checksums must be tagged %s", rec.Tags, UnverifiedWeights)
+	}
 	if v, _ := rec.Param("ratio"); v != "0.001" {
 		t.Errorf("ratio param %q, want 0.001", v)
 	}
@@ -46,7 +69,7 @@ func TestLabLogsRuns(t *testing.T) {
 	for _, a := range rec.Artifacts {
 		kinds[a.Kind]++
 	}
-	if kinds["final"] != 1 || kinds["snapshot"] != 3 || kinds["plot"] != 1 {
+	if kinds[store.KindFinal] != 1 || kinds[store.KindSnapshot] != 3 || kinds[store.KindPlot] != 1 {
 		t.Errorf("artifacts %v, want 1 final, 3 snapshots, 1 plot", kinds)
 	}
 
@@ -107,5 +130,130 @@ func TestSweepResumes(t *testing.T) {
 	}
 	if _, err := lab.Sweep(ctx, base, []Axis{{Param: "colour_depth", Values: []string{"8"}}}, Hooks{}, nil); err == nil {
 		t.Error("unknown axis accepted")
+	}
+}
+
+// TestIdentityIsWhatChangesTheResult: a point is found finished whatever
+// the images' paths, whether they come from files or memory, and however
+// often it reports or snapshots; a different setting is a different point.
+func TestIdentityIsWhatChangesTheResult(t *testing.T) {
+	lab := testLab(t)
+	ctx := context.Background()
+	base := paperConfig(t, 40, 2)
+	base.Experiment = "identity"
+	res, err := lab.Run(ctx, base, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(base.ContentPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "elsewhere.jpg")
+	if err := os.WriteFile(copyPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inMemory, err := imaging.Load(base.ContentPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := lab.Model.Weights().SHA256
+	tests := []struct {
+		name   string
+		change func(c *transfer.Config)
+		same   bool
+	}{
+		{"content under another path", func(c *transfer.Config) { c.ContentPath = copyPath }, true},
+		{"content in memory", func(c *transfer.Config) { c.ContentPath, c.ContentImage = "", inMemory }, true},
+		{"other report and snapshot cadence", func(c *transfer.Config) { c.ReportEvery, c.SnapshotEvery = 5, 1 }, true},
+		{"another name", func(c *transfer.Config) { c.Name = "renamed" }, true},
+		{"ratio as alpha and beta", func(c *transfer.Config) { c.Ratio, c.Beta = 0, 1000 }, true},
+		{"another ratio", func(c *transfer.Config) { c.Ratio = 1e-2 }, false},
+		{"another seed", func(c *transfer.Config) { c.Seed = 9 }, false},
+		{"another style", func(c *transfer.Config) { c.Styles[0].Path = testenv.Path(t, "images", "the_scream.jpg") }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			cfg.Styles = append([]transfer.Style(nil), base.Styles...)
+			tc.change(&cfg)
+			p, err := cfg.Resolve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, found, err := lab.Store.FindIdentity(ctx, "identity", p.Identity(weights))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found != tc.same || (found && id != res.RunID) {
+				t.Errorf("found run %d: %v, want %v (run %d)", id, found, tc.same, res.RunID)
+			}
+		})
+	}
+}
+
+// TestBadAxesAreRefused: unknown, repeated and contradicting axes are
+// refused before anything runs.
+func TestBadAxesAreRefused(t *testing.T) {
+	base := paperConfig(t, 40, 2)
+	tests := []struct {
+		name string
+		axes []Axis
+		want string
+	}{
+		{"unknown", []Axis{{Param: "colour_depth", Values: []string{"8"}}}, `unknown setting "colour_depth"`},
+		{"repeated", []Axis{{Param: "ratio", Values: []string{"1e-3"}}, {Param: "ratio", Values: []string{"1e-2"}}}, "given twice"},
+		{"repeated value", []Axis{{Param: "seed", Values: []string{"1", "1"}}}, "lists \"1\" twice"},
+		{"conflicting", []Axis{{Param: "ratio", Values: []string{"1e-3"}}, {Param: "beta", Values: []string{"10"}}}, "set the same thing"},
+		{"bad value", []Axis{{Param: "style_layers", Values: []string{"conv1_1", "conv9_9"}}}, `"conv9_9"`},
+		{"no values", []Axis{{Param: "seed"}}, "no values"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Points(base, tc.axes)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one mentioning %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLabRecordsTerms: a run with a custom term records the term (params
+// terms, with its source's hash), its value each step (term/NAME and
+// terms), and its source as a source artifact.
+func TestLabRecordsTerms(t *testing.T) {
+	lab := testLab(t)
+	ctx := context.Background()
+	cfg := paperConfig(t, 48, 3)
+	cfg.Experiment = "terms-test"
+	gram := transfer.GramTerm("conv2_1", 500)
+	cfg.Terms = []transfer.Term{gram}
+	res, err := lab.Run(ctx, cfg, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := lab.Store.Get(ctx, res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := rec.Param("terms"); v != "gram_conv2_1:conv2_1:500:"+gram.SourceSHA256()[:16] {
+		t.Errorf("terms param %q", v)
+	}
+	last := res.Last()
+	if rec.Last["term/gram_conv2_1"] != last.Layers["term/gram_conv2_1"] || rec.Last["terms"] != last.Terms || !(last.Terms > 0) {
+		t.Errorf("logged %v, result's terms %g and layers %v", rec.Last, last.Terms, last.Layers)
+	}
+	var found bool
+	for _, a := range rec.Artifacts {
+		if a.Kind == store.KindSource && a.Name == "term-gram_conv2_1.go.txt" {
+			data, err := os.ReadFile(a.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = string(data) == gram.Source
+		}
+	}
+	if !found {
+		t.Errorf("no source artifact holding %q in %+v", gram.Source, rec.Artifacts)
 	}
 }

@@ -2,186 +2,151 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
-// Axis is one swept parameter (by its store name, e.g. "ratio" or
-// "style_layers") and the values it takes.
+// Axis is one swept setting (by its key, as the store and transfer.Settings
+// name it, e.g. "ratio" or "style_layers") and the values it takes.
 type Axis struct {
 	Param  string
 	Values []string
 }
 
-// SweepPoint is one combination of a sweep and what became of it.
+// Point is one combination of a sweep: the axes' values and the checked
+// plan they give.
+type Point struct {
+	Settings []store.Param
+	Plan     *transfer.Plan
+}
+
+// Name is the point's label, e.g. "ratio=1e-3 style_layers=conv1_1".
+func (p Point) Name() string {
+	parts := make([]string, len(p.Settings))
+	for i, s := range p.Settings {
+		parts[i] = s.Key + "=" + s.Value
+	}
+	return strings.Join(parts, " ")
+}
+
+// SweepPoint is what became of one point of a sweep.
 type SweepPoint struct {
-	Settings []store.Param // the axes' values at this point
-	RunID    int64
-	Skipped  bool // already FINISHED in the store: not run again
+	Point
+	RunID   int64
+	Skipped bool // already FINISHED in the store: not run again
 }
 
-// setters map the parameters With understands to how they change a Config.
-func setters() map[string]func(c *Config, v string) error {
-	return map[string]func(c *Config, v string) error{
-		"ratio": func(c *Config, v string) error {
-			var r float64
-			if err := parseNum(v, &r); err != nil {
-				return err
-			}
-			if r <= 0 {
-				return fmt.Errorf("ratio %v must be > 0", r)
-			}
-			c.Beta = c.Alpha / r
-			return nil
-		},
-		"alpha":         func(c *Config, v string) error { return parseNum(v, &c.Alpha) },
-		"beta":          func(c *Config, v string) error { return parseNum(v, &c.Beta) },
-		"tv_weight":     func(c *Config, v string) error { return parseNum(v, &c.TVWeight) },
-		"style_scale":   func(c *Config, v string) error { return parseNum(v, &c.StyleScale) },
-		"learning_rate": func(c *Config, v string) error { return parseNum(v, &c.LearningRate) },
-		"style_layers": func(c *Config, v string) error {
-			c.StyleLayers = EqualWeights(splitComma(v)...)
-			return nil
-		},
-		"content_layers": func(c *Config, v string) error { c.ContentLayers = splitComma(v); return nil },
-		"size":           func(c *Config, v string) error { c.Scales = nil; return parseInt(v, &c.Size) },
-		"iterations":     func(c *Config, v string) error { return parseInt(v, &c.Iterations) },
-		"lbfgs_history":  func(c *Config, v string) error { return parseInt(v, &c.History) },
-		"seed": func(c *Config, v string) error {
-			s, err := strconv.ParseInt(v, 10, 64)
-			c.Seed = s
-			return err
-		},
-		"init":        func(c *Config, v string) error { c.Init = v; return nil },
-		"pooling":     func(c *Config, v string) error { c.Pooling = v; return nil },
-		"scaling":     func(c *Config, v string) error { c.Scaling = v; return nil },
-		"optimizer":   func(c *Config, v string) error { c.Optimizer = v; return nil },
-		"line_search": func(c *Config, v string) error { c.LineSearch = v; return nil },
-		"colour":      func(c *Config, v string) error { c.Colour = v; return nil },
-	}
-}
+// conflicts are settings that give the same quantity two ways.
+var conflicts = [][2]string{{"beta", "ratio"}, {"size", "scales"}}
 
-// With returns c with one parameter, named as the store names it, set from text.
-func (c Config) With(param, value string) (Config, error) {
-	set, ok := setters()[param]
-	if !ok {
-		var names []string
-		for k := range setters() {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		return c, fmt.Errorf("experiments: cannot sweep %q: use one of %s", param, strings.Join(names, ", "))
-	}
-	c.StyleLayers = append([]LayerWeight(nil), c.StyleLayers...)
-	if err := set(&c, strings.TrimSpace(value)); err != nil {
-		return c, fmt.Errorf("experiments: %s = %q: %w", param, value, err)
-	}
-	return c, nil
-}
-
-// Points lists every combination of the axes (the first axis varies slowest)
-// applied to base, checked before anything runs.
-func Points(base Config, axes []Axis) ([]Config, [][]store.Param, error) {
-	configs, settings := []Config{base}, [][]store.Param{nil}
+// Points lists every combination of the axes (the first axis varies
+// slowest) applied to base, each resolved into a plan once, before
+// anything runs. Axes that repeat or contradict each other are refused.
+func Points(base transfer.Config, axes []Axis) ([]Point, error) {
+	seen := map[string]bool{}
 	for _, a := range axes {
-		if len(a.Values) == 0 {
-			return nil, nil, fmt.Errorf("experiments: axis %q has no values", a.Param)
+		s, err := transfer.LookupSetting(a.Param)
+		if err != nil {
+			return nil, fmt.Errorf("experiments: cannot sweep: %w", err)
 		}
-		var nc []Config
-		var ns [][]store.Param
-		for i, c := range configs {
+		if seen[s.Key] {
+			return nil, fmt.Errorf("experiments: axis %q is given twice: give each setting once, with all its values", s.Key)
+		}
+		seen[s.Key] = true
+		if len(a.Values) == 0 {
+			return nil, fmt.Errorf("experiments: axis %q has no values", a.Param)
+		}
+		values := map[string]bool{}
+		for _, v := range a.Values {
+			if values[strings.TrimSpace(v)] {
+				return nil, fmt.Errorf("experiments: axis %q lists %q twice", a.Param, v)
+			}
+			values[strings.TrimSpace(v)] = true
+		}
+	}
+	for _, c := range conflicts {
+		if seen[c[0]] && seen[c[1]] {
+			return nil, fmt.Errorf("experiments: axes %q and %q set the same thing: sweep one of them", c[0], c[1])
+		}
+	}
+	type partial struct {
+		cfg      transfer.Config
+		settings []store.Param
+	}
+	points := []partial{{cfg: base}}
+	for _, a := range axes {
+		var next []partial
+		for _, p := range points {
 			for _, v := range a.Values {
-				cv, err := c.With(a.Param, v)
-				if err != nil {
-					return nil, nil, err
+				c := p.cfg
+				if err := c.Set(a.Param, v); err != nil {
+					return nil, fmt.Errorf("experiments: %w", err)
 				}
-				if _, err := cv.Resolve(); err != nil {
-					return nil, nil, fmt.Errorf("experiments: at %s = %s: %w", a.Param, v, err)
-				}
-				nc = append(nc, cv)
-				ns = append(ns, append(append([]store.Param(nil), settings[i]...), store.Param{Key: a.Param, Value: v}))
+				next = append(next, partial{c, append(append([]store.Param(nil), p.settings...), store.Param{Key: a.Param, Value: strings.TrimSpace(v)})})
 			}
 		}
-		configs, settings = nc, ns
+		points = next
 	}
-	return configs, settings, nil
+	out := make([]Point, 0, len(points))
+	var errs []error
+	for _, p := range points {
+		pt := Point{Settings: p.settings}
+		if p.cfg.Name == "" {
+			p.cfg.Name = pt.Name()
+		}
+		plan, err := p.cfg.Resolve()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("experiments: at %s: %w", pt.Name(), err))
+			continue
+		}
+		pt.Plan = plan
+		out = append(out, pt)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Sweep runs every combination of the axes as runs of base.Experiment.
-// Points already FINISHED in the store with the same parameters are skipped,
-// so a sweep that was interrupted resumes where it stopped. progress, if
-// not nil, is called after each point.
-func (l *Lab) Sweep(ctx context.Context, base Config, axes []Axis, hooks Hooks, progress func(done, total int, p SweepPoint)) ([]SweepPoint, error) {
-	configs, settings, err := Points(base, axes)
+// Points already FINISHED in the store with the same identity (settings,
+// images' pixels and weights) are skipped, so a sweep that was interrupted
+// resumes where it stopped. progress, if not nil, is called after each point.
+func (l *Lab) Sweep(ctx context.Context, base transfer.Config, axes []Axis, hooks transfer.Hooks, progress func(done, total int, p SweepPoint)) ([]SweepPoint, error) {
+	points, err := Points(base, axes)
 	if err != nil {
 		return nil, err
 	}
 	var out []SweepPoint
-	for i, cfg := range configs {
-		resolved, _ := cfg.Resolve()
-		p := SweepPoint{Settings: settings[i]}
-		id, done, err := l.Store.FindFinished(ctx, resolved.Experiment, resolved.Params())
+	for i, pt := range points {
+		p := SweepPoint{Point: pt}
+		m, err := l.ModelFor(pt.Plan)
+		if err != nil {
+			return out, fmt.Errorf("experiments: sweep point %d of %d (%s): %w", i+1, len(points), pt.Name(), err)
+		}
+		id, done, err := l.Store.FindIdentity(ctx, pt.Plan.Experiment, pt.Plan.Identity(m.Weights().SHA256))
 		if err != nil {
 			return out, err
 		}
 		if done {
 			p.RunID, p.Skipped = id, true
 		} else {
-			if cfg.Name == "" {
-				cfg.Name = pointName(settings[i])
-			}
-			res, err := l.Run(ctx, cfg, hooks)
+			res, err := l.RunPlan(ctx, pt.Plan, hooks)
 			if res != nil {
 				p.RunID = res.RunID
 			}
 			if err != nil {
-				return append(out, p), fmt.Errorf("experiments: sweep point %d of %d (%s): %w", i+1, len(configs), pointName(settings[i]), err)
+				return append(out, p), fmt.Errorf("experiments: sweep point %d of %d (%s): %w", i+1, len(points), pt.Name(), err)
 			}
 		}
 		out = append(out, p)
 		if progress != nil {
-			progress(i+1, len(configs), p)
+			progress(i+1, len(points), p)
 		}
 	}
 	return out, nil
-}
-
-func pointName(settings []store.Param) string {
-	parts := make([]string, len(settings))
-	for i, s := range settings {
-		parts[i] = s.Key + "=" + s.Value
-	}
-	return strings.Join(parts, " ")
-}
-
-func parseNum(v string, dst *float64) error {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return fmt.Errorf("%q is not a number", v)
-	}
-	*dst = f
-	return nil
-}
-
-func parseInt(v string, dst *int) error {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return fmt.Errorf("%q is not a whole number", v)
-	}
-	*dst = n
-	return nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

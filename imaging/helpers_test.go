@@ -44,6 +44,14 @@ var sharedSet = []struct {
 	{"composition_vii.jpg", 1071, 712},
 }
 
+// eachShared runs f on every shared image as a subtest, with its
+// documented size.
+func eachShared(t *testing.T, f func(t *testing.T, img image.Image, w, h int)) {
+	for _, tc := range sharedSet {
+		t.Run(tc.name, func(t *testing.T) { f(t, mustLoad(t, tc.name), tc.w, tc.h) })
+	}
+}
+
 // meanRGB returns the mean R, G, B (0..255) of img, composited over white.
 func meanRGB(img image.Image) [3]float64 {
 	m := toRGBA(img)

@@ -31,7 +31,8 @@ func Load(path string) (image.Image, error) {
 }
 
 // LoadBytes decodes a JPEG, PNG or GIF image held in memory, such as one
-// embedded in the binary; name is used in error messages only.
+// embedded in the binary; name is used in error messages only. A JPEG's
+// EXIF orientation is applied, so a photo taken on its side stands upright.
 func LoadBytes(name string, data []byte) (image.Image, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("imaging: %s: empty file (0 bytes): re-export or re-download the image", name)
@@ -53,6 +54,9 @@ func LoadBytes(name string, data []byte) (image.Image, error) {
 	img, err := decodeSafely(f.decode, data)
 	if err != nil {
 		return nil, fmt.Errorf("imaging: %s: truncated or corrupt %s (%w): re-export or re-download the image", name, f.name, err)
+	}
+	if f.name == "JPEG" {
+		img = orient(img, jpegOrientation(data)) // as a camera meant it to be seen
 	}
 	return img, nil
 }

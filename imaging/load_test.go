@@ -19,20 +19,17 @@ import (
 )
 
 func TestLoadShared(t *testing.T) {
-	for _, tc := range sharedSet {
-		t.Run(tc.name, func(t *testing.T) {
-			img := mustLoad(t, tc.name)
-			if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
-				t.Fatalf("size %dx%d, want %dx%d", b.Dx(), b.Dy(), tc.w, tc.h)
+	eachShared(t, func(t *testing.T, img image.Image, w, h int) {
+		if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+			t.Fatalf("size %dx%d, want %dx%d", b.Dx(), b.Dy(), w, h)
+		}
+		m := meanRGB(img)
+		for c, v := range m {
+			if v < 5 || v > 250 {
+				t.Errorf("channel %d mean %.1f: decoded image looks blank", c, v)
 			}
-			m := meanRGB(img)
-			for c, v := range m {
-				if v < 5 || v > 250 {
-					t.Errorf("channel %d mean %.1f: decoded image looks blank", c, v)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func TestLoadErrors(t *testing.T) {

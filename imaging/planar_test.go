@@ -10,27 +10,24 @@ import (
 )
 
 func TestPlanarRoundTripShared(t *testing.T) {
-	for _, tc := range sharedSet {
-		t.Run(tc.name, func(t *testing.T) {
-			img := mustLoad(t, tc.name)
-			p := ToPlanar(img)
-			if err := p.Validate(); err != nil || p.W != tc.w || p.H != tc.h {
-				t.Fatalf("ToPlanar: %dx%d, %v", p.W, p.H, err)
+	eachShared(t, func(t *testing.T, img image.Image, w, h int) {
+		p := ToPlanar(img)
+		if err := p.Validate(); err != nil || p.W != w || p.H != h {
+			t.Fatalf("ToPlanar: %dx%d, %v", p.W, p.H, err)
+		}
+		// Channel-major layout: check one pixel against At.
+		x, y := w/3, h/2
+		r, g, b, _ := img.At(x, y).RGBA()
+		n, i := w*h, y*w+x
+		for c, want := range []uint32{r >> 8, g >> 8, b >> 8} {
+			if got := p.Pix[c*n+i]; got != float32(want)/255 {
+				t.Errorf("Pix[%d*W*H + %d] = %v, want %d/255", c, i, got, want)
 			}
-			// Channel-major layout: check one pixel against At.
-			x, y := tc.w/3, tc.h/2
-			r, g, b, _ := img.At(x, y).RGBA()
-			n, i := tc.w*tc.h, y*tc.w+x
-			for c, want := range []uint32{r >> 8, g >> 8, b >> 8} {
-				if got := p.Pix[c*n+i]; got != float32(want)/255 {
-					t.Errorf("Pix[%d*W*H + %d] = %v, want %d/255", c, i, got, want)
-				}
-			}
-			if !bytes.Equal(p.Image().Pix, toRGBA(img).Pix) {
-				t.Error("ToPlanar then Image is not exact for an 8-bit image")
-			}
-		})
-	}
+		}
+		if !bytes.Equal(p.Image().Pix, toRGBA(img).Pix) {
+			t.Error("ToPlanar then Image is not exact for an 8-bit image")
+		}
+	})
 }
 
 func TestPlanarEveryByteRoundTrips(t *testing.T) {

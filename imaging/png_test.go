@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -117,10 +118,63 @@ func TestEncodePNGDeterministicNoMeta(t *testing.T) {
 	if !bytes.Equal(a, plain.Bytes()) {
 		t.Error("EncodePNG with no metadata differs from png.Encode")
 	}
-	b, _ := EncodePNG(img, map[string]string{"b": "2", "a": "1"})
-	c, _ := EncodePNG(img, map[string]string{"a": "1", "b": "2"})
-	if !bytes.Equal(b, c) {
-		t.Error("same metadata gave different bytes")
+	b, err := EncodePNG(img, map[string]string{"b": "2", "a": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := EncodePNG(img, map[string]string{"a": "1", "b": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, c) || bytes.Equal(b, a) {
+		t.Error("same metadata gave different bytes, or the metadata is missing")
+	}
+}
+
+// failingWriter accepts n bytes, then fails.
+type failingWriter struct {
+	n   int
+	got bytes.Buffer
+}
+
+var errWriter = errors.New("disk full")
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if f.got.Len()+len(p) > f.n {
+		k := f.n - f.got.Len()
+		f.got.Write(p[:k])
+		return k, errWriter
+	}
+	return f.got.Write(p)
+}
+
+// TestEncodePNGTo checks the streaming encoder: the bytes EncodePNG
+// returns, however the writer takes them; a writer's failure at any
+// point (in the signature, IHDR, the text chunks, the pixels) is returned;
+// bad input writes nothing.
+func TestEncodePNGTo(t *testing.T) {
+	img := FitLongest(mustLoad(t, "tubingen.jpg"), 32)
+	want, err := EncodePNG(img, pngMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 5, 8, 20, 33, 40, 200, len(want) - 1} {
+		w := &failingWriter{n: n}
+		err := EncodePNGTo(w, img, pngMeta)
+		if !errors.Is(err, errWriter) || !strings.HasPrefix(err.Error(), "imaging: ") {
+			t.Errorf("writer failing after %d bytes: error %v, want an imaging: error wrapping %v", n, err, errWriter)
+		}
+		if !bytes.Equal(w.got.Bytes(), want[:n]) {
+			t.Errorf("writer failing after %d bytes got %d bytes that differ from EncodePNG's", n, w.got.Len())
+		}
+	}
+	w := &failingWriter{n: len(want)}
+	if err := EncodePNGTo(w, img, pngMeta); err != nil || !bytes.Equal(w.got.Bytes(), want) {
+		t.Errorf("EncodePNGTo: %v, %d bytes; want EncodePNG's %d", err, w.got.Len(), len(want))
+	}
+	var buf bytes.Buffer
+	if err := EncodePNGTo(&buf, img, map[string]string{"": "x"}); err == nil || buf.Len() != 0 {
+		t.Errorf("bad key: error %v, %d bytes written; want an error and nothing written", err, buf.Len())
 	}
 }
 
@@ -169,16 +223,23 @@ func TestWritePNGAtomic(t *testing.T) {
 	if img, err := Load(path); err != nil || img.Bounds().Dx() != 3 {
 		t.Fatalf("overwritten file: %v", err)
 	}
-	if info, _ := os.Stat(path); info.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", info.Mode().Perm())
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the old file's 0600", info.Mode().Perm())
 	}
 	// A failed write (invalid key) must leave the old file and no temp files.
 	if err := WritePNG(path, small, map[string]string{"": "v"}); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("WritePNG with a bad key: %v, want an error naming the path", err)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || entries[0].Name() != "result.png" {
-		t.Errorf("directory holds %v, want only result.png", entries)
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "result.png" {
+		t.Errorf("directory holds %v (%v), want only result.png", entries, err)
+	}
+	if img, err := Load(path); err != nil || img.Bounds().Dx() != 3 {
+		t.Errorf("after the failed write: %v, want the 3x3 image kept", err)
 	}
 	bad := []struct {
 		name, path, want string

@@ -89,7 +89,7 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, result display.Bundle, hasResult bool, userExpressions map[string]any) {
 	ctx, cancel := context.WithCancel(k.ctx)
 	defer cancel()
-	ctx = display.WithPublisher(ctx, cellOutput{k: k, req: req})
+	ctx = display.WithCellSource(display.WithPublisher(ctx, cellOutput{k: k, req: req}), c.Code)
 	k.mu.Lock()
 	k.cancel = cancel
 	k.mu.Unlock()

@@ -88,8 +88,8 @@ func equalInts(a, b []int) bool {
 }
 
 func TestDottedAtAndOffsets(t *testing.T) {
-	code := "x := experiments.Defaults().Size"
-	if got := dottedAt(code, strings.Index(code, "Def")+2); got != "experiments.Defaults" {
+	code := "x := transfer.Defaults().Size"
+	if got := dottedAt(code, strings.Index(code, "Def")+2); got != "transfer.Defaults" {
 		t.Errorf("dottedAt = %q", got)
 	}
 	if got := runeOffset("é1+1", 2); got != 3 {
@@ -175,13 +175,37 @@ func TestEval(t *testing.T) {
 			t.Errorf("%q: error %+v, want %s", code, o.err, name)
 		}
 	}
-	if o := eval(`import "github.com/stylelab/stylelab/experiments"` + "\nexperiments.Defaults().Size"); o.err != nil || o.values[0] != 512 {
-		t.Errorf("experiments: %+v", o)
+	if o := eval(`import "github.com/stylelab/stylelab/transfer"` + "\ntransfer.Defaults().Size"); o.err != nil || o.values[0] != 512 {
+		t.Errorf("transfer: %+v", o)
+	}
+	// A run's status compares with a literal in a cell.
+	if o := eval(`import "github.com/stylelab/stylelab/store"` + "\nvar st store.Status = store.StatusFinished\nst == \"FINISHED\""); o.err != nil || o.values[0] != true {
+		t.Errorf("status compared with a literal: %+v", o)
+	}
+	// The notebooks' comparison of two results renders as HTML.
+	o := eval(`import (
+	"image"
+	"github.com/stylelab/stylelab/kernel/display"
+	"github.com/stylelab/stylelab/transfer"
+)
+img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+cfg := transfer.Defaults()
+cfg.ContentImage, cfg.Styles, cfg.Size = img, []transfer.Style{{Image: img}}, 32
+p1, _ := cfg.Resolve()
+cfg.Seed = 7
+p2, _ := cfg.Resolve()
+first := &transfer.Result{Plan: p1, RunID: 1}
+second := &transfer.Result{Plan: p2, RunID: 2}
+display.Compare(first, second)`)
+	if o.err != nil || len(o.values) != 1 {
+		t.Fatalf("display.Compare: %+v", o)
+	}
+	if b, ok := renderValues(o.values); !ok || !strings.Contains(fmt.Sprint(b.Data["text/html"]), ">seed</th>") {
+		t.Errorf("display.Compare renders as %v", b.Data)
 	}
 	// ctx is the cell's context
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var o outcome
 	in.do(func() { o = in.eval(ctx, "cell", "ctx.Err()") })
 	if o.err != nil || len(o.values) != 1 || o.values[0] != context.Canceled {
 		t.Errorf("ctx.Err() = %+v, want context.Canceled", o)
@@ -240,7 +264,7 @@ func TestCompleteAndInspect(t *testing.T) {
 		t.Errorf("inspect y: %v %q", ok, doc)
 	}
 	in.do(func() {
-		in.eval(context.Background(), "cell", "cfg := experiments.Defaults()")
+		in.eval(context.Background(), "cell", `import "github.com/stylelab/stylelab/transfer"`+"\ncfg := transfer.Defaults()")
 		doc, ok = in.inspect("cfg.Iterations", 14)
 	})
 	if !ok || !strings.HasPrefix(doc, "cfg.Iterations int = 500") || !strings.Contains(doc, "type Config struct") {

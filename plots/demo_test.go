@@ -1,8 +1,10 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,8 +12,9 @@ import (
 )
 
 // TestDemo builds the demo grid, strip and loss plot from the shared
-// paintings and checks them; with STYLELAB_PLOTS_DEMO=dir it also saves
-// them there (grid.png, strip.png, loss.png, loss.svg) for a human look.
+// paintings and compares them with their golden images; with
+// STYLELAB_PLOTS_DEMO=dir it also saves them there (grid.png, strip.png,
+// loss.png, loss.svg) for a human look.
 func TestDemo(t *testing.T) {
 	dir := os.Getenv("STYLELAB_PLOTS_DEMO")
 	names := []string{"tubingen.jpg", "starry_night.jpg", "shipwreck.jpg", "the_scream.jpg", "composition_vii.jpg"}
@@ -29,17 +32,16 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	cells[2][3] = Cell{Label: "not run"}
-	grid, err := Grid("Style transfer sweep: layer vs weight", rows, cols, cells, 192)
+	grid, err := Grid("Style transfer sweep: layer vs weight", rows, cols, cells, 96)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := grid.Bounds(); b.Dx() < 4*192 || b.Dy() < 3*192 || ink(grid, b) < 2000 {
-		t.Errorf("demo grid %v with %d dark pixels looks wrong", b, ink(grid, b))
-	}
-	strip, err := Strip(paintings[:4], []string{"step 0", "step 50", "step 100", "step 500"}, 160)
+	checkGoldenImage(t, "demo_grid", grid)
+	strip, err := Strip(paintings[:4], []string{"step 0", "step 50", "step 100", "step 500"}, 80)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGoldenImage(t, "demo_strip", strip)
 	var series []Series
 	for k, s := range []struct {
 		name          string
@@ -56,10 +58,11 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	png, err := PlotPNG(p, 7, 4.5)
+	lossPNG, err := PlotPNG(p, 7, 4.5)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGolden(t, "demo_loss", lossPNG)
 	if dir == "" {
 		return
 	}
@@ -67,15 +70,15 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, img := range map[string]image.Image{"grid.png": grid, "strip.png": strip} {
-		data, err := EncodePNG(img)
-		if err != nil {
+		var data bytes.Buffer
+		if err := png.Encode(&data, img); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), data.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "loss.png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "loss.png"), lossPNG, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := SavePlot(p, filepath.Join(dir, "loss.svg"), 7, 4.5); err != nil {

@@ -16,20 +16,27 @@ var (
 	grey  = color.RGBA{R: 0xD8, G: 0xD8, B: 0xD8, A: 255}
 )
 
+// mustGrid draws a grid and returns it with its layout, or fails the test.
+func mustGrid(t *testing.T, title string, rows, cols []string, cells [][]Cell, cellSize int) (*image.RGBA, gridLayout) {
+	t.Helper()
+	img, err := Grid(title, rows, cols, cells, cellSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := layoutGrid(title, rows, cols, cells, cellSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, l
+}
+
 func TestGridPlacesSolidCells(t *testing.T) {
 	const cs = 64
 	cells := [][]Cell{
 		{{Image: solid(10, 10, red)}, {Image: solid(200, 100, green)}, {}},
 		{{Image: solid(30, 60, blue)}, {}, {Image: solid(3, 3, red)}},
 	}
-	img, err := Grid("", nil, nil, cells, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := layoutGrid("", nil, nil, cells, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img, l := mustGrid(t, "", nil, nil, cells, cs)
 	if b := img.Bounds(); b.Dx() != l.w || b.Dy() != l.h || b.Dx() < 3*cs || b.Dy() < 2*cs {
 		t.Fatalf("grid is %v, want %dx%d and room for 3x2 cells of %d", b, l.w, l.h, cs)
 	}
@@ -65,9 +72,7 @@ func TestGridPlacesSolidCells(t *testing.T) {
 	if l.cellRects[0][1].Min.X <= l.cellRects[0][0].Max.X || l.cellRects[1][0].Min.Y <= l.cellRects[0][0].Max.Y {
 		t.Errorf("cells overlap or are out of order: %v", l.cellRects)
 	}
-	if n := ink(img, img.Bounds()); n != 0 {
-		t.Errorf("grid without any text has %d dark pixels", n)
-	}
+	checkGoldenImage(t, "grid_solid", img)
 }
 
 func TestGridText(t *testing.T) {
@@ -77,40 +82,8 @@ func TestGridText(t *testing.T) {
 		{{Image: solid(8, 8, white)}, {Image: solid(8, 8, white), Label: "1e-3"}},
 	}
 	rows, cols := []string{"", "conv4_2"}, []string{"conv1_1", ""}
-	img, err := Grid("Style weight sweep", rows, cols, cells, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := layoutGrid("Style weight sweep", rows, cols, cells, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name  string
-		r     image.Rectangle
-		inked bool
-	}{
-		{"title", l.titleRect, true},
-		{"column header 0", l.colRects[0], true},
-		{"column header 1 (empty)", l.colRects[1], false},
-		{"row header 0 (empty)", l.rowRects[0], false},
-		{"row header 1", l.rowRects[1], true},
-		{"label (0,0)", l.labelRects[0][0], true},
-		{"label (0,1) (none)", l.labelRects[0][1], false},
-		{"label (1,0) (none)", l.labelRects[1][0], false},
-		{"label (1,1)", l.labelRects[1][1], true},
-	}
-	total := 0
-	for _, tt := range tests {
-		n := ink(img, tt.r)
-		total += n
-		if tt.inked && n < 20 || !tt.inked && n != 0 {
-			t.Errorf("%s %v: %d dark pixels, want text=%v", tt.name, tt.r, n, tt.inked)
-		}
-	}
-	if all := ink(img, img.Bounds()); all != total {
-		t.Errorf("%d dark pixels fall outside the title, header and label areas", all-total)
-	}
+	img, l := mustGrid(t, "Style weight sweep", rows, cols, cells, cs)
+	checkGoldenImage(t, "grid_text", img)
 	if l.title.face.Metrics().Height.Ceil() < 16 || l.cols.face.Metrics().Height.Ceil() < 13 {
 		t.Errorf("text too small to read: title line %dpx, header line %dpx", l.title.lineHeight(), l.cols.lineHeight())
 	}
@@ -138,14 +111,7 @@ func TestGridLongHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cells := [][]Cell{{{Image: solid(4, 4, red), Label: tt.text}, {Label: tt.text}}}
 			rows, cols := []string{tt.text}, []string{tt.text, "b"}
-			img, err := Grid(tt.text, rows, cols, cells, tt.cs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := layoutGrid(tt.text, rows, cols, cells, tt.cs)
-			if err != nil {
-				t.Fatal(err)
-			}
+			img, l := mustGrid(t, tt.text, rows, cols, cells, tt.cs)
 			if l.cols.maxLines() > 2 || l.labels.maxLines() > 2 || l.rows.maxLines() > 4 || l.title.maxLines() > 3 {
 				t.Errorf("too many lines: cols %d labels %d rows %d title %d", l.cols.maxLines(), l.labels.maxLines(), l.rows.maxLines(), l.title.maxLines())
 			}
@@ -154,9 +120,7 @@ func TestGridLongHeaders(t *testing.T) {
 					t.Errorf("header line %q is %dpx, wider than the %dpx column", line, w, tt.cs)
 				}
 			}
-			if n := ink(img, l.colRects[0]); n == 0 {
-				t.Errorf("long header drew nothing")
-			}
+			checkGoldenImage(t, "grid_long_"+strings.ReplaceAll(tt.name, " ", "_"), img)
 		})
 	}
 }
@@ -171,14 +135,7 @@ func TestGridPaintings(t *testing.T) {
 		srcs = append(srcs, img)
 		row = append(row, Cell{Image: img, Label: n})
 	}
-	img, err := Grid("paintings", []string{"style"}, names, [][]Cell{row}, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := layoutGrid("paintings", []string{"style"}, names, [][]Cell{row}, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img, l := mustGrid(t, "paintings", []string{"style"}, names, [][]Cell{row}, cs)
 	for i, src := range srcs {
 		fit := l.imageRect(0, i, src.Bounds())
 		got := blockMeans(img, fit.Inset(1), 4)
@@ -209,14 +166,7 @@ func TestGridCompactTracks(t *testing.T) {
 		{{Image: solid(200, 100, red), Label: "wide"}, {}},
 		{{Image: solid(10, 40, blue)}, {Image: solid(9, 9, green)}},
 	}
-	img, err := Grid("", nil, nil, cells, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := layoutGrid("", nil, nil, cells, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img, l := mustGrid(t, "", nil, nil, cells, cs)
 	tests := []struct {
 		r, c, w, h int
 		want       color.RGBA
@@ -238,9 +188,10 @@ func TestGridCompactTracks(t *testing.T) {
 			}
 		}
 	}
-	if lbl := l.labelRects[0][0]; lbl.Min.Y-l.cellRects[0][0].Max.Y > cs/10 || ink(img, lbl) == 0 {
+	if lbl := l.labelRects[0][0]; lbl.Min.Y-l.cellRects[0][0].Max.Y > cs/10 {
 		t.Errorf("label %v is not right under the landscape image %v", lbl, l.cellRects[0][0])
 	}
+	checkGoldenImage(t, "grid_compact", img)
 }
 
 func TestGridErrors(t *testing.T) {
@@ -288,14 +239,7 @@ func TestGridSubImageAndOtherTypes(t *testing.T) {
 		gray.Pix[i] = 128
 	}
 	cells := [][]Cell{{{Image: two.SubImage(image.Rect(20, 0, 40, 20))}, {Image: gray}}}
-	img, err := Grid("", nil, nil, cells, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := layoutGrid("", nil, nil, cells, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img, l := mustGrid(t, "", nil, nil, cells, 32)
 	tests := []struct {
 		c    int
 		want color.RGBA

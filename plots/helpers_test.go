@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -45,19 +46,6 @@ func solid(w, h int, c color.RGBA) *image.RGBA {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
 	}
 	return img
-}
-
-// ink counts dark text-like pixels (every channel below 110) of img inside r.
-func ink(img image.Image, r image.Rectangle) int {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if cr, cg, cb, _ := img.At(x, y).RGBA(); max(cr, cg, cb)>>8 < 110 {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // near reports whether c is within tol of want in every channel.
@@ -129,11 +117,11 @@ func dashKey(d []vg.Length) string { return fmt.Sprint(d) }
 // mustSVG renders p as a 6x4 inch SVG.
 func mustSVG(t *testing.T, p *plot.Plot) []byte {
 	t.Helper()
-	svg, err := PlotSVG(p, 6, 4)
-	if err != nil {
+	var svg bytes.Buffer
+	if err := PlotSVGTo(&svg, p, 6, 4); err != nil {
 		t.Fatal(err)
 	}
-	return svg
+	return svg.Bytes()
 }
 
 func abs(x int) int { return max(x, -x) }

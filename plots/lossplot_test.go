@@ -72,17 +72,29 @@ func TestLossCurvesLogScaleSVG(t *testing.T) {
 	if p.Y.Min != 1e2 || p.Y.Max != 1e9 {
 		t.Errorf("Y range = [%g, %g], want whole decades [1e2, 1e9]", p.Y.Min, p.Y.Max)
 	}
-	svg, err := PlotSVG(p, 6, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts := svgTexts(t, svg)
+	texts := svgTexts(t, mustSVG(t, p))
 	for _, want := range []string{"1e2", "1e3", "1e4", "1e5", "1e6", "1e7", "1e8", "1e9",
 		"content", "style <x&y>", "series 3", "Loss", "loss", "iteration"} {
 		if !slices.Contains(texts, want) {
 			t.Errorf("SVG text elements lack %q; have %q", want, texts)
 		}
 	}
+}
+
+// TestLossCurvesGolden draws a log-scale loss plot, with several series and
+// skipped points, and compares it with its golden image.
+func TestLossCurvesGolden(t *testing.T) {
+	s1, v1 := decades(200, 1e9, 1e2)
+	s2, v2 := decades(150, 3e8, 5e2)
+	logPlot, err := LossCurves("Loss", "loss", []Series{
+		{Label: "content", Steps: s1, Values: v1},
+		{Label: "style <x&y>", Steps: s2, Values: v2},
+		{Label: "bad", Steps: []int{0, 10, 20}, Values: []float64{0, 1e4, math.NaN()}},
+	}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGoldenPlot(t, "losscurves_log", logPlot, 6, 4)
 }
 
 func TestLossCurvesSkipsNonPositiveOnLogScale(t *testing.T) {
@@ -169,6 +181,7 @@ func TestLossCurvesMarksLonePoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	const wIn, hIn = 4.0, 3.0
+	checkGoldenPlot(t, "losscurves_linear", p, wIn, hIn)
 	c := vgimg.NewWith(vgimg.UseWH(wIn*vg.Inch, hIn*vg.Inch), vgimg.UseDPI(PNGDPI))
 	dc := draw.New(c)
 	p.Draw(dc)

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"image"
 	"image/png"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/stylelab/stylelab/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -18,85 +19,95 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// PNGDPI is the resolution PlotPNG and SavePlot use for PNG output, so a
+// PNGDPI is the resolution PlotPNGTo and SavePlot use for PNG output, so a
 // 6x4 inch plot is 864x576 pixels.
 const PNGDPI = 144
 
 // maxInches bounds plot sizes so a typo cannot allocate gigabytes.
 const maxInches = 100
 
-// PlotPNG renders p as a PNG image of wInches x hInches at PNGDPI.
-func PlotPNG(p *plot.Plot, wInches, hInches float64) ([]byte, error) {
-	if err := checkPlotArgs(p, wInches, hInches); err != nil {
-		return nil, err
-	}
-	c := vgimg.NewWith(vgimg.UseWH(vg.Length(wInches)*vg.Inch, vg.Length(hInches)*vg.Inch), vgimg.UseDPI(PNGDPI))
-	if err := drawPlot(p, draw.New(c)); err != nil {
-		return nil, err
-	}
-	return EncodePNG(c.Image())
-}
-
-// PlotSVG renders p as an SVG document of wInches x hInches.
-func PlotSVG(p *plot.Plot, wInches, hInches float64) ([]byte, error) {
-	if err := checkPlotArgs(p, wInches, hInches); err != nil {
-		return nil, err
-	}
-	c := vgsvg.New(vg.Length(wInches)*vg.Inch, vg.Length(hInches)*vg.Inch)
-	if err := drawPlot(p, draw.New(c)); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("plots: writing SVG: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// SavePlot writes p to path as PNG or SVG, chosen by the extension.
-func SavePlot(p *plot.Plot, path string, widthInches, heightInches float64) error {
-	var render func(*plot.Plot, float64, float64) ([]byte, error)
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".png":
-		render = PlotPNG
-	case ".svg":
-		render = PlotSVG
-	default:
-		return fmt.Errorf("plots: cannot save %q: extension %q is not supported; use .png or .svg", path, ext)
-	}
-	data, err := render(p, widthInches, heightInches)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("plots: saving plot (does the directory exist?): %w", err)
+// PlotPNGTo writes p to w as a PNG image of wInches x hInches at PNGDPI.
+// A bad plot or size is reported before anything is written.
+func PlotPNGTo(w io.Writer, p *plot.Plot, wInches, hInches float64) error {
+	if err := renderPNG(w, p, wInches, hInches); err != nil {
+		return fmt.Errorf("plots: %w", err)
 	}
 	return nil
 }
 
-// EncodePNG encodes img as PNG bytes.
-func EncodePNG(img image.Image) ([]byte, error) {
-	if img == nil {
-		return nil, errors.New("plots: EncodePNG got a nil image; pass the image to encode")
-	}
-	if b := img.Bounds(); b.Empty() {
-		return nil, fmt.Errorf("plots: EncodePNG got an empty image (bounds %v); pass an image with pixels", b)
-	}
+// PlotPNG is PlotPNGTo into a byte slice.
+func PlotPNG(p *plot.Plot, wInches, hInches float64) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("plots: encoding PNG: %w", err)
+	if err := PlotPNGTo(&buf, p, wInches, hInches); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// PlotSVGTo writes p to w as an SVG document of wInches x hInches. A bad
+// plot or size is reported before anything is written.
+func PlotSVGTo(w io.Writer, p *plot.Plot, wInches, hInches float64) error {
+	if err := renderSVG(w, p, wInches, hInches); err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	return nil
+}
+
+// SavePlot writes p to path as PNG or SVG, chosen by the extension,
+// atomically (see imaging.WritePNG).
+func SavePlot(p *plot.Plot, path string, widthInches, heightInches float64) error {
+	var render func(io.Writer, *plot.Plot, float64, float64) error
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".png":
+		render = renderPNG
+	case ".svg":
+		render = renderSVG
+	default:
+		return fmt.Errorf("plots: cannot save %q: extension %q is not supported; use .png or .svg", path, ext)
+	}
+	err := atomicfile.Write(path, 0o666, func(w io.Writer) error { return render(w, p, widthInches, heightInches) })
+	if err != nil {
+		return fmt.Errorf("plots: saving %s: %w", path, err)
+	}
+	return nil
+}
+
+func renderPNG(w io.Writer, p *plot.Plot, wInches, hInches float64) error {
+	if err := checkPlotArgs(p, wInches, hInches); err != nil {
+		return err
+	}
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(wInches)*vg.Inch, vg.Length(hInches)*vg.Inch), vgimg.UseDPI(PNGDPI))
+	if err := drawPlot(p, draw.New(c)); err != nil {
+		return err
+	}
+	if err := png.Encode(w, c.Image()); err != nil {
+		return fmt.Errorf("writing PNG: %w", err)
+	}
+	return nil
+}
+
+func renderSVG(w io.Writer, p *plot.Plot, wInches, hInches float64) error {
+	if err := checkPlotArgs(p, wInches, hInches); err != nil {
+		return err
+	}
+	c := vgsvg.New(vg.Length(wInches)*vg.Inch, vg.Length(hInches)*vg.Inch)
+	if err := drawPlot(p, draw.New(c)); err != nil {
+		return err
+	}
+	if _, err := c.WriteTo(w); err != nil {
+		return fmt.Errorf("writing SVG: %w", err)
+	}
+	return nil
 }
 
 // checkPlotArgs rejects a nil plot and unusable sizes.
 func checkPlotArgs(p *plot.Plot, w, h float64) error {
 	if p == nil {
-		return errors.New("plots: got a nil plot; build one with LossCurves or plot.New")
+		return errors.New("got a nil plot; build one with LossCurves or plot.New")
 	}
 	for _, v := range []float64{w, h} {
 		if !(v > 0) || v > maxInches || math.IsInf(v, 0) {
-			return fmt.Errorf("plots: plot size %gx%g inches is invalid; use sizes in (0, %d], e.g. 6x4", w, h, maxInches)
+			return fmt.Errorf("plot size %gx%g inches is invalid; use sizes in (0, %d], e.g. 6x4", w, h, maxInches)
 		}
 	}
 	return nil
@@ -107,7 +118,7 @@ func checkPlotArgs(p *plot.Plot, w, h float64) error {
 func drawPlot(p *plot.Plot, c draw.Canvas) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("plots: drawing the plot failed: %v; check its axes and data (a log axis needs positive values)", r)
+			err = fmt.Errorf("drawing the plot failed: %v; check its axes and data (a log axis needs positive values)", r)
 		}
 	}()
 	p.Draw(c)

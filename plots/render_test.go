@@ -2,9 +2,10 @@ package plots
 
 import (
 	"bytes"
-	"image"
-	"image/color"
+	"errors"
+	"fmt"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,9 +48,7 @@ func TestPlotPNGSize(t *testing.T) {
 		if b := img.Bounds(); b.Dx() != tt.wantW || b.Dy() != tt.wantH {
 			t.Errorf("%gx%g in: got %dx%d px, want %dx%d", tt.w, tt.h, b.Dx(), b.Dy(), tt.wantW, tt.wantH)
 		}
-		if n := ink(img, img.Bounds()); n < 500 {
-			t.Errorf("%gx%g in: only %d dark pixels; the plot looks blank", tt.w, tt.h, n)
-		}
+		checkGolden(t, fmt.Sprintf("render_%gx%g", tt.w, tt.h), data)
 	}
 }
 
@@ -116,31 +115,46 @@ func TestRenderErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for fmt, render := range map[string]func(*plot.Plot, float64, float64) ([]byte, error){"png": PlotPNG, "svg": PlotSVG} {
-				if _, err := render(tt.p, tt.w, tt.h); err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Errorf("%s: error %v, want one mentioning %q", fmt, err, tt.want)
+			for format, render := range map[string]func(io.Writer, *plot.Plot, float64, float64) error{"png": PlotPNGTo, "svg": PlotSVGTo} {
+				var out bytes.Buffer
+				err := render(&out, tt.p, tt.w, tt.h)
+				if err == nil || !strings.HasPrefix(err.Error(), "plots: ") || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s: error %v, want a plots: error mentioning %q", format, err, tt.want)
 				}
+				if out.Len() != 0 {
+					t.Errorf("%s: %d bytes written before the error", format, out.Len())
+				}
+			}
+			if data, err := PlotPNG(tt.p, tt.w, tt.h); err == nil || data != nil {
+				t.Errorf("PlotPNG: %d bytes, error %v; want an error", len(data), err)
 			}
 		})
 	}
 }
 
-func TestEncodePNG(t *testing.T) {
-	src := solid(7, 5, color.RGBA{R: 200, G: 10, B: 30, A: 255})
-	data, err := EncodePNG(src)
-	if err != nil {
-		t.Fatal(err)
+// failAfter is a writer that fails once it has taken n bytes.
+type failAfter struct{ n int }
+
+var errFull = errors.New("disk full")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errFull
 	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Bounds().Dx() != 7 || img.Bounds().Dy() != 5 || !near(img.At(3, 2), color.RGBA{R: 200, G: 10, B: 30}, 0) {
-		t.Errorf("round trip changed the image: %v, %v", img.Bounds(), img.At(3, 2))
-	}
-	for _, bad := range []image.Image{nil, image.NewRGBA(image.Rect(0, 0, 0, 4))} {
-		if _, err := EncodePNG(bad); err == nil || !strings.HasPrefix(err.Error(), "plots: ") {
-			t.Errorf("EncodePNG(%v) error %v, want a plots: error", bad, err)
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestPlotToWriterErrors checks that a writer's failure is returned.
+func TestPlotToWriterErrors(t *testing.T) {
+	p := smallPlot(t)
+	for format, render := range map[string]func(io.Writer, *plot.Plot, float64, float64) error{"png": PlotPNGTo, "svg": PlotSVGTo} {
+		for _, n := range []int{0, 100, 5000} {
+			if err := render(&failAfter{n: n}, p, 4, 3); !errors.Is(err, errFull) || !strings.HasPrefix(err.Error(), "plots: ") {
+				t.Errorf("%s, writer failing after %d bytes: error %v, want a plots: error wrapping %v", format, n, err, errFull)
+			}
 		}
 	}
 }

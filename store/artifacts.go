@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stylelab/stylelab/internal/atomicfile"
 )
 
 // Artifact kinds.
@@ -21,19 +24,30 @@ const (
 	KindFinal    = "final"    // the result image
 	KindSnapshot = "snapshot" // an image part way, at a step
 	KindPlot     = "plot"     // a chart of the run
+	KindSource   = "source"   // code the run was defined by, such as a custom loss term's
 )
 
 // SaveArtifact writes data as a file of the run and records it; it returns
-// the file's absolute path. kind is final, snapshot or plot; name is a
-// plain file name such as "out.png"; step is the step it shows. Saving the
-// same kind, name (and step, for snapshots) again replaces the file.
+// the file's absolute path. kind is final, snapshot, plot or source; name
+// is a plain file name such as "out.png"; step is the step it shows (0 for
+// a source). Saving the same kind, name (and step, for snapshots) again
+// replaces the file.
 func (r *Run) SaveArtifact(kind, name string, step int, data []byte) (string, error) {
 	rel, err := artifactPath(r.id, kind, name, step)
 	if err != nil {
 		return "", err
 	}
 	abs := filepath.Join(r.s.artDir, filepath.FromSlash(rel))
-	if err := writeFileAtomic(abs, data); err != nil {
+	// Atomic, so a reader never sees half a file; a crash leaves at most
+	// a temporary file, which gc removes.
+	err = os.MkdirAll(filepath.Dir(abs), 0o755)
+	if err == nil {
+		err = atomicfile.Write(abs, 0o666, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+	}
+	if err != nil {
 		return "", fmt.Errorf("store: run %d: save %s %q: %w", r.id, kind, name, err)
 	}
 	sum := sha256.Sum256(data)
@@ -52,9 +66,9 @@ func (r *Run) SaveArtifact(kind, name string, step int, data []byte) (string, er
 // relative to the artifacts directory, with '/' separators.
 func artifactPath(run int64, kind, name string, step int) (string, error) {
 	switch kind {
-	case KindFinal, KindSnapshot, KindPlot:
+	case KindFinal, KindSnapshot, KindPlot, KindSource:
 	default:
-		return "", fmt.Errorf("store: artifact kind %q; use final, snapshot or plot", kind)
+		return "", fmt.Errorf("store: artifact kind %q; use %s, %s, %s or %s", kind, KindFinal, KindSnapshot, KindPlot, KindSource)
 	}
 	if step < 0 {
 		return "", fmt.Errorf("store: artifact %q: step %d is negative", name, step)
@@ -69,36 +83,6 @@ func artifactPath(run int64, kind, name string, step int) (string, error) {
 		name = fmt.Sprintf("step-%06d-%s", step, name)
 	}
 	return path.Join(strconv.FormatInt(run, 10), kind, name), nil
-}
-
-// writeFileAtomic writes via a synced temp file and a rename, so a reader
-// never sees half a file and a crash leaves only a .tmp- file for gc.
-func writeFileAtomic(abs string, data []byte) error {
-	dir := filepath.Dir(abs)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), abs)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // gcGrace is how old an unreferenced file must be before GC removes it:

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -42,7 +43,7 @@ func TestSaveArtifact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := s.Get(context.Background(), r.ID())
+	rec := mustGet(t, s, r.ID())
 	if len(rec.Artifacts) != 4 {
 		t.Fatalf("artifacts = %+v", rec.Artifacts)
 	}
@@ -55,7 +56,7 @@ func TestSaveArtifact(t *testing.T) {
 		}
 	}
 	bad := []struct{ kind, name, want string }{
-		{"video", "a.mp4", "use final, snapshot or plot"},
+		{"video", "a.mp4", `artifact kind "video"; use final, snapshot, plot or source`},
 		{KindFinal, "../escape.png", "plain file name"},
 		{KindFinal, "..", "plain file name"},
 		{KindFinal, `a\b.png`, "plain file name"},
@@ -67,8 +68,8 @@ func TestSaveArtifact(t *testing.T) {
 			t.Errorf("SaveArtifact(%q, %q) = %v, want %q", b.kind, b.name, err, b.want)
 		}
 	}
-	if _, err := r.SaveArtifact(KindSnapshot, "a.png", -1, nil); err == nil {
-		t.Error("negative step accepted")
+	if _, err := r.SaveArtifact(KindSnapshot, "a.png", -1, nil); err == nil || !strings.Contains(err.Error(), "step -1 is negative") {
+		t.Errorf("negative step: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(s.ArtifactDir(), "escape.png")); err == nil {
 		t.Error("a bad name escaped the run directory")
@@ -81,9 +82,9 @@ func TestDeleteAndGC(t *testing.T) {
 	keep := mustStart(t, s, RunSpec{Experiment: "e", Tags: []string{"keep"}})
 	gone := mustStart(t, s, RunSpec{Experiment: "e"})
 	live := mustStart(t, s, RunSpec{Experiment: "e"})
-	keepFile, _ := keep.SaveArtifact(KindFinal, "k.png", 1, []byte("k"))
-	goneFile, _ := gone.SaveArtifact(KindFinal, "g.png", 1, []byte("g"))
-	liveFile, _ := live.SaveArtifact(KindFinal, "l.png", 1, []byte("l"))
+	keepFile := mustSave(t, keep, KindFinal, "k.png", 1, []byte("k"))
+	goneFile := mustSave(t, gone, KindFinal, "g.png", 1, []byte("g"))
+	liveFile := mustSave(t, live, KindFinal, "l.png", 1, []byte("l"))
 	mustLog(t, gone, 0, 0, map[string]float64{"total": 1})
 	if err := s.Note(ctx, gone.ID(), "bye"); err != nil {
 		t.Fatal(err)
@@ -100,12 +101,12 @@ func TestDeleteAndGC(t *testing.T) {
 	if _, err := os.Stat(goneFile); !os.IsNotExist(err) {
 		t.Errorf("deleted run's file remains: %v", err)
 	}
-	if _, err := s.Get(ctx, gone.ID()); err == nil {
-		t.Error("deleted run still readable")
+	if _, err := s.Get(ctx, gone.ID()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted run: Get error %v, want ErrNotFound", err)
 	}
 	for _, table := range []string{"metrics", "metric_summary", "notes", "artifacts", "params", "tags", "inputs"} {
 		var n int
-		s.db.QueryRow("SELECT count(*) FROM "+table+" WHERE run = ?", gone.ID()).Scan(&n)
+		scan(t, s, "SELECT count(*) FROM "+table+" WHERE run = ?", []any{gone.ID()}, &n)
 		if n != 0 {
 			t.Errorf("%s keeps %d rows of the deleted run", table, n)
 		}
@@ -115,13 +116,13 @@ func TestDeleteAndGC(t *testing.T) {
 	// directory of a run deleted by plain SQL. Live runs and foreign
 	// names are left alone.
 	orphans := []string{
-		filepath.Join(s.ArtifactDir(), "1", "final", "crash.png"),
-		filepath.Join(s.ArtifactDir(), "1", "snapshot", ".tmp-123"),
-		filepath.Join(s.ArtifactDir(), "77", "plot", "old.svg"),
+		filepath.Join(s.ArtifactDir(), "1", KindFinal, "crash.png"),
+		filepath.Join(s.ArtifactDir(), "1", KindSnapshot, ".tmp-123"),
+		filepath.Join(s.ArtifactDir(), "77", KindPlot, "old.svg"),
 	}
-	liveOrphan := filepath.Join(s.ArtifactDir(), "3", "final", ".tmp-456")
+	liveOrphan := filepath.Join(s.ArtifactDir(), "3", KindFinal, ".tmp-456")
 	foreign := filepath.Join(s.ArtifactDir(), "README.txt")
-	young := filepath.Join(s.ArtifactDir(), "1", "plot", "being-saved.svg")
+	young := filepath.Join(s.ArtifactDir(), "1", KindPlot, "being-saved.svg")
 	hourAgo := time.Now().Add(-time.Hour)
 	for _, p := range append(orphans, liveOrphan, foreign, young) {
 		os.MkdirAll(filepath.Dir(p), 0o755)

@@ -72,7 +72,7 @@ func BenchmarkQuery(b *testing.B) {
 	start := time.Now()
 	s := buildBenchStore(b, 1000, 500)
 	var n int
-	s.db.QueryRow("SELECT count(*) FROM metrics").Scan(&n)
+	scan(b, s, "SELECT count(*) FROM metrics", nil, &n)
 	b.Logf("built %d metric rows in %v", n, time.Since(start))
 	queries := map[string]string{
 		"example": `params.ratio <= 1e-3 and params.style_layers = "conv1_1,conv2_1" and metrics.style < 1e4 order by metrics.style`,

@@ -33,5 +33,7 @@
 // migrations applied on Open. Plain SQL tools can read the file; the view
 // run_overview shows one line per run.
 //
-// Runs filters runs with a small query language, see Runs and query.go.
+// Runs filters runs with a small query language, parsed and compiled to
+// SQL by package store/query; RunsPage reads one page of them in any
+// order, for long lists.
 package store

@@ -126,7 +126,10 @@ func TestExportCSVRoundTrip(t *testing.T) {
 	points := map[int64][]MetricPoint{}
 	params := map[int64]map[string]string{}
 	for _, row := range rows[1:] {
-		id, _ := strconv.ParseInt(row[0], 10, 64)
+		id, err := strconv.ParseInt(row[0], 10, 64)
+		if err != nil {
+			t.Fatalf("run id %q: %v", row[0], err)
+		}
 		params[id] = map[string]string{}
 		for i, col := range rows[0][8:] {
 			if row[8+i] != "" {
@@ -137,8 +140,14 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			points[id] = points[id][:0]
 			continue
 		}
-		step, _ := strconv.Atoi(row[4])
-		wall, _ := strconv.ParseFloat(row[5], 64)
+		step, err := strconv.Atoi(row[4])
+		if err != nil {
+			t.Fatalf("step %q: %v", row[4], err)
+		}
+		wall, err := strconv.ParseFloat(row[5], 64)
+		if err != nil {
+			t.Fatalf("wall %q: %v", row[5], err)
+		}
 		v, err := strconv.ParseFloat(row[7], 64)
 		if err != nil {
 			t.Fatalf("value %q: %v", row[7], err)
@@ -149,7 +158,7 @@ func TestExportCSVRoundTrip(t *testing.T) {
 		t.Fatalf("CSV holds runs %v, want 4, 5, 6, 7", points)
 	}
 	for id, got := range points {
-		want, _ := s.Get(ctx, id)
+		want := mustGet(t, s, id)
 		if !pointsEqual(got, want.Metrics) {
 			t.Errorf("run %d: CSV history differs:\n%v\n%v", id, got, want.Metrics)
 		}
@@ -159,7 +168,41 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if err := s.ExportCSV(ctx, &buf, "bogus ="); err == nil {
-		t.Error("bad query exported")
+	if err := s.ExportCSV(ctx, &buf, "bogus ="); err == nil || !strings.Contains(err.Error(), `unknown field "bogus"`) {
+		t.Errorf("bad query: %v", err)
+	}
+}
+
+// TestExportCSVNeutralisesFormulas: names and parameter values that a
+// spreadsheet would run as formulas are exported as text; numbers stay numbers.
+func TestExportCSVNeutralisesFormulas(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	r := mustStart(t, s, RunSpec{Name: `=HYPERLINK("http://x","click")`, Experiment: "+cmd|' /C calc'!A0",
+		Params: []Param{{"note", "@SUM(1+1)"}, {"ratio", "-1e-3"}, {"tab", "\tx"}}})
+	mustLog(t, r, 1, 0.5, map[string]float64{"total": -2})
+	mustFinish(t, r, StatusFinished, "")
+	var buf bytes.Buffer
+	if err := s.ExportCSV(ctx, &buf, ""); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want a header and one step", len(rows))
+	}
+	byCol := map[string]string{}
+	for i, h := range rows[0] {
+		byCol[h] = rows[1][i]
+	}
+	for col, want := range map[string]string{
+		"run_name": `'=HYPERLINK("http://x","click")`, "experiment": "'+cmd|' /C calc'!A0",
+		"params.note": "'@SUM(1+1)", "params.tab": "'\tx", "params.ratio": "-1e-3", "value": "-2",
+	} {
+		if byCol[col] != want {
+			t.Errorf("%s = %q, want %q", col, byCol[col], want)
+		}
 	}
 }

@@ -21,6 +21,34 @@ func openTemp(t testing.TB) *Store {
 	return s
 }
 
+// scan runs a one-row query into dest or fails the test.
+func scan(t testing.TB, s *Store, q string, args []any, dest ...any) {
+	t.Helper()
+	if err := s.db.QueryRow(q, args...).Scan(dest...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// mustGet reads a run or fails the test.
+func mustGet(t testing.TB, s *Store, id int64) *RunRecord {
+	t.Helper()
+	rec, err := s.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Get(%d): %v", id, err)
+	}
+	return rec
+}
+
+// mustSave saves an artifact or fails the test.
+func mustSave(t testing.TB, r *Run, kind, name string, step int, data []byte) string {
+	t.Helper()
+	p, err := r.SaveArtifact(kind, name, step, data)
+	if err != nil {
+		t.Fatalf("SaveArtifact(%s, %s): %v", kind, name, err)
+	}
+	return p
+}
+
 // mustStart starts a run or fails the test.
 func mustStart(t testing.TB, s *Store, spec RunSpec) *Run {
 	t.Helper()

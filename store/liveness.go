@@ -92,6 +92,14 @@ func isStale(self procID, host string, pid int, start string, heartbeat, now tim
 	return now.Sub(heartbeat) > staleAfter
 }
 
+// SweepStale marks RUNNING runs whose process is gone as INTERRUPTED, as
+// Open does: a reader that stays open for long (the web page) calls it now
+// and then, so that a run whose process was killed does not look RUNNING
+// for ever.
+func (s *Store) SweepStale(ctx context.Context) error {
+	return s.sweepStale(ctx, time.Now())
+}
+
 // sweepStale marks RUNNING runs whose process is gone as INTERRUPTED.
 // The update re-checks status, so concurrent sweeps are harmless.
 func (s *Store) sweepStale(ctx context.Context, now time.Time) error {

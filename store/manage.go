@@ -140,6 +140,13 @@ func (s *Store) FindFinished(ctx context.Context, experiment string, params []Pa
 	if err != nil {
 		return 0, false, err
 	}
+	return s.FindIdentity(ctx, experiment, hash)
+}
+
+// FindIdentity finds the newest FINISHED run of experiment with the given
+// identity (RunSpec.Identity).
+func (s *Store) FindIdentity(ctx context.Context, experiment, identity string) (id int64, ok bool, err error) {
+	hash := identity
 	err = s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE experiment = ? AND params_hash = ? AND status = 'FINISHED'
 		ORDER BY id DESC LIMIT 1`, experiment, hash).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

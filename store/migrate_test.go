@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"github.com/stylelab/stylelab/store/query"
 	"math"
 	"os"
 	"os/exec"
@@ -20,7 +22,11 @@ func createAt(t *testing.T, path string, v int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if err := migrate(ctx, db, v); err != nil {
 		t.Fatalf("migrate to %d: %v", v, err)
 	}
@@ -70,7 +76,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 				t.Errorf("summary after migration: last %v min %v step %d", rec.Last, rec.Min, rec.LastStep)
 			}
 			var minStep int
-			s.db.QueryRow("SELECT min_step FROM metric_summary WHERE run = 1 AND key = 'total'").Scan(&minStep)
+			scan(t, s, "SELECT min_step FROM metric_summary WHERE run = 1 AND key = 'total'", nil, &minStep)
 			if minStep != 1 {
 				t.Errorf("min_step = %d, want 1", minStep)
 			}
@@ -111,11 +117,20 @@ func TestSummaryTrigger(t *testing.T) {
 func TestOpenRejects(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
-	os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644)
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	newer := filepath.Join(dir, "newer.db")
-	db, _ := sql.Open("sqlite3", dsn(newer))
-	db.Exec("PRAGMA user_version = 99")
-	db.Close()
+	db, err := sql.Open("sqlite3", dsn(newer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		path, want string
 	}{
@@ -123,12 +138,14 @@ func TestOpenRejects(t *testing.T) {
 		{":memory:", "give a file path"},
 		{dir, "is a directory"},
 		{garbage, "is it an SQLite database"},
-		{newer, "schema version 99 is newer than this stylelab understands (3); upgrade stylelab"},
+		{newer, fmt.Sprintf("schema version 99 is newer than this stylelab understands (%d); upgrade stylelab", SchemaVersion)},
 	}
 	for _, tc := range tests {
 		s, err := Open(tc.path)
 		if err == nil {
-			s.Close()
+			if cerr := s.Close(); cerr != nil {
+				t.Error(cerr)
+			}
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "store: ") {
 			t.Errorf("Open(%q) error = %v, want one containing %q", tc.path, err, tc.want)
@@ -157,5 +174,51 @@ func TestReadableBySQLiteCLI(t *testing.T) {
 	out, err := exec.Command(bin, "-readonly", s.Path(), "SELECT name, status, total FROM run_overview ORDER BY id LIMIT 2").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "a|FINISHED|100000.0\nb|FINISHED|50000.0" {
 		t.Errorf("sqlite3 said %q, %v", out, err)
+	}
+}
+
+// TestQueryPlans: every lookup of a run's params, metrics and tags is a
+// point lookup by run (and key or tag), whatever the filter and order (an index by key
+// once made a filtered, ordered query quadratic in the number of runs).
+func TestQueryPlans(t *testing.T) {
+	s := openTemp(t)
+	loadFixture(t, s)
+	for _, q := range []string{
+		`params.ratio <= 1e-3 and status = "FINISHED" and metrics.style < 1e6 order by params.style_layers`,
+		`metrics.total.min > 1 and tag = "fig3" order by metrics.style desc, started`,
+		`params.style_layers like "conv%" order by metrics.total limit 10`,
+	} {
+		pq, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmt, args := pq.SQL(query.SQLite{}, runColumns)
+		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+stmt, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SEARCH ") && !strings.Contains(step, "run=?") {
+				t.Errorf("%s:\nplan step %q does not look the run up by its id\n%s", q, step, strings.Join(plan, "\n"))
+			}
+			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN r") {
+				t.Errorf("%s:\nplan step %q scans a table per run", q, step)
+			}
+		}
 	}
 }

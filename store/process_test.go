@@ -34,7 +34,11 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	steps, _ := strconv.Atoi(os.Getenv("STYLELAB_STORE_STEPS"))
+	steps, err := strconv.Atoi(os.Getenv("STYLELAB_STORE_STEPS"))
+	if err != nil && mode != "forever" {
+		fmt.Fprintln(os.Stderr, "STYLELAB_STORE_STEPS:", err)
+		os.Exit(2)
+	}
 	start := time.Now()
 	for i := 0; mode == "forever" || i < steps; i++ {
 		if err := r.LogStep(i, time.Since(start).Seconds(), eightMetrics(i)); err != nil {
@@ -116,6 +120,13 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 	}
 	cmd.Wait()
 	seen := runNamed(t, watch, "victim").LastStep + 1 // every step it returned from
+	// A store that stays open learns of it by sweeping.
+	if err := watch.SweepStale(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := runNamed(t, watch, "victim"); r.Status != StatusInterrupted {
+		t.Errorf("after SweepStale the killed run is %s; want INTERRUPTED", r.Status)
+	}
 
 	after := openTemp2(t, db)
 	r := runNamed(t, after, "victim")

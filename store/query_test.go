@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stylelab/stylelab/store/query"
 )
 
 func names(runs []RunSummary) []string {
@@ -88,97 +91,42 @@ func TestQueryFilters(t *testing.T) {
 	}
 }
 
+// TestQueryErrors checks that a mistake in a query reaches the caller as
+// a *query.Error under the store's prefix, caret and all, from every
+// method that takes a query.
 func TestQueryErrors(t *testing.T) {
 	s := openTemp(t)
-	deep := strings.Repeat("(", maxQueryDepth+2) + `id = 1` + strings.Repeat(")", maxQueryDepth+2)
-	many := strings.TrimSuffix(strings.Repeat("id = 1 or ", maxQueryTerms+1), " or ")
-	tests := []struct {
-		query     string
-		msg       string
-		line, col int
-	}{
-		{`params.ratio <= `, "expected a number or a quoted string after <=, got end of query", 1, 17},
-		{`foo = 1`, `unknown field "foo"`, 1, 1},
-		{`status = FINISHED`, `quote text values: "FINISHED"`, 1, 10},
-		{`metrics.style < "x"`, "metrics.style compares with a number", 1, 17},
-		{`tag < "x"`, "tag supports = != like and not like", 1, 5},
-		{`(status = "FAILED"`, "expected ) to close the ( at column 1", 1, 19},
-		{`status = "FAILED" order metrics.style`, "expected by after order", 1, 25},
-		{`limit 1.5`, "expected a whole number of runs after limit", 1, 7},
-		{`limit -1`, "expected a whole number of runs after limit", 1, 7},
-		{`status = "done"`, `unknown status "done"`, 1, 10},
-		{`params.x = "abc`, "string is not closed", 1, 12},
-		{`params.x = 1e`, "incomplete exponent", 1, 12},
-		{`params.x = 1e999`, "out of range", 1, 12},
-		{`params.x = 12abc`, "separate it with a space", 1, 14},
-		{`params.x # 1`, "unexpected character '#'", 1, 10},
-		{`params.x ! 1`, "expected a comparison", 1, 10},
-		{`status = "FAILED" extra`, `unexpected "extra"; expected and, or, order by, limit`, 1, 19},
-		{`order by tag`, "cannot order by tag", 1, 10},
-		{`order by`, "expected a field to order by", 1, 9},
-		{`id = "3"`, "id compares with a number", 1, 6},
-		{`name = 3`, "name compares with a quoted string", 1, 8},
-		{`started > 5`, "started compares with a quoted time", 1, 11},
-		{`params. = 1`, "expected a name after '.'", 1, 8},
-		{`params.x like 3`, "like needs a quoted pattern", 1, 15},
-		{`and = 1`, "expected a field", 1, 1},
-		{`status = "x" and`, "expected a field", 1, 17},
-		{`params.x = "a\q"`, `unknown escape \q`, 1, 14},
-		{"status = \"FAILED\"\nand foo = 1", `unknown field "foo"`, 2, 5},
-		{deep, "nests deeper than", 1, maxQueryDepth + 2},
-		{many, "more than 100 comparisons", 1, 1 + 10*maxQueryTerms},
-		{`params.x = 1 and 名 = 2`, "unexpected character '名'", 1, 18},
-	}
-	for _, tc := range tests {
-		t.Run(tc.query, func(t *testing.T) {
-			_, err := s.Runs(context.Background(), tc.query)
-			var qe *QueryError
-			if !errors.As(err, &qe) {
-				t.Fatalf("Runs(%q) error = %v, want a *QueryError", tc.query, err)
-			}
-			if !strings.Contains(qe.Msg, tc.msg) {
-				t.Errorf("message %q does not contain %q", qe.Msg, tc.msg)
-			}
-			if qe.Line != tc.line || qe.Column != tc.col {
-				t.Errorf("position = line %d column %d, want line %d column %d", qe.Line, qe.Column, tc.line, tc.col)
-			}
-			lines := strings.Split(tc.query, "\n")
-			caret := fmt.Sprintf("\n  %s\n  %s^", lines[tc.line-1], strings.Repeat(" ", tc.col-1))
-			if !strings.HasPrefix(err.Error(), "store: query: ") || !strings.HasSuffix(err.Error(), caret) {
-				t.Errorf("error text does not end with the caret line:\n%s\nwant suffix:%s", err, caret)
-			}
-		})
+	ctx := context.Background()
+	const bad = "status = \"FAILED\"\nand foo = 1"
+	const want = "store: query: unknown field \"foo\"; expected a run field"
+	const caret = "(at line 2, column 5)\n  and foo = 1\n      ^"
+	_, runsErr := s.Runs(ctx, bad)
+	for name, err := range map[string]error{
+		"Runs":       runsErr,
+		"ExportCSV":  s.ExportCSV(ctx, io.Discard, bad),
+		"ExportJSON": s.ExportJSON(ctx, io.Discard, bad),
+	} {
+		var qe *query.Error
+		if !errors.As(err, &qe) || qe.Line != 2 || qe.Column != 5 {
+			t.Errorf("%s: error %v, want a *query.Error at line 2, column 5", name, err)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), caret) {
+			t.Errorf("%s: error text\n%s\nwant it to start with %q and end with\n%s", name, err, want, caret)
+		}
 	}
 }
 
-// TestQueryBindsValues checks that user text reaches SQL only as bound
-// arguments: hostile strings neither break nor change the statement.
-func TestQueryBindsValues(t *testing.T) {
+// TestQueryStatuses checks that the query language knows every status the
+// store records, and no other.
+func TestQueryStatuses(t *testing.T) {
 	s := openTemp(t)
-	loadFixture(t, s)
-	hostile := `x' OR 1=1; DROP TABLE runs; --`
-	for _, q := range []string{
-		`name = "` + hostile + `"`,
-		`params."` + hostile + `" = 1`,
-		`metrics."` + hostile + `" < 1 order by params."` + hostile + `"`,
-		`tag like "` + hostile + `"`,
-	} {
-		c, err := compileQuery(q)
-		if err != nil {
-			t.Fatalf("compile %q: %v", q, err)
-		}
-		if strings.Contains(c.sql, "DROP") || strings.Contains(c.sql, "'x'") {
-			t.Errorf("user text leaked into SQL: %s", c.sql)
-		}
-		if n := strings.Count(c.sql, "?"); n != len(c.args) {
-			t.Errorf("%d placeholders, %d args in %s", n, len(c.args), c.sql)
-		}
-		runs, err := s.Runs(context.Background(), q)
-		if err != nil || len(runs) != 0 {
-			t.Errorf("Runs(%q) = %v, %v; want no runs, no error", q, names(runs), err)
+	for _, st := range []Status{StatusRunning, StatusFinished, StatusFailed, StatusInterrupted} {
+		if _, err := s.Runs(context.Background(), fmt.Sprintf("status = %q", st)); err != nil {
+			t.Errorf("status %s: %v", st, err)
 		}
 	}
-	if all, err := s.Runs(context.Background(), ""); err != nil || len(all) != 6 {
-		t.Fatalf("runs table damaged: %d runs, %v", len(all), err)
+	if _, err := s.Runs(context.Background(), `status = "PAUSED"`); err == nil {
+		t.Error("status PAUSED accepted")
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+
+	"github.com/stylelab/stylelab/store/query"
 )
 
 // Runs lists the runs matching query, newest first unless the query says
-// "order by". The language (see query_parse.go):
+// "order by". The language (see package store/query):
 //
 //	params.ratio <= 1e-3 and params.style_layers = "conv1_1,conv2_1"
 //	    and metrics.style < 1e4 order by metrics.style limit 10
@@ -22,14 +24,21 @@ import (
 // host commit version seed pid message weights hash), params.KEY,
 // metrics.KEY (last value), metrics.KEY.min, metrics.KEY.max, tag.
 // Quote keys with dots or spaces: params."a b". An empty query lists all.
-func (s *Store) Runs(ctx context.Context, query string) ([]RunSummary, error) {
-	c, err := compileQuery(query)
+// A mistake in the query is a *query.Error, with a caret under it.
+func (s *Store) Runs(ctx context.Context, q string) ([]RunSummary, error) {
+	pq, err := query.Parse(q)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, c.sql, c.args...)
+	return s.runs(ctx, pq)
+}
+
+// runs lists the runs of a parsed query.
+func (s *Store) runs(ctx context.Context, q *query.Query) ([]RunSummary, error) {
+	stmt, args := q.SQL(query.SQLite{}, runColumns)
+	rows, err := s.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: run query %q: %w", query, err)
+		return nil, fmt.Errorf("store: run query %q: %w", q, err)
 	}
 	defer rows.Close()
 	var out []RunSummary
@@ -174,7 +183,7 @@ func (s *Store) fillRecord(ctx context.Context, rec *RunRecord) error {
 		var a Artifact
 		var created sql.NullString
 		err := sc(&a.ID, &a.Kind, &a.Name, &a.Step, &a.Path, &a.SHA256, &a.Size, &created)
-		a.Created = parseTime(created)
+		a.Created, a.Run = parseTime(created), rec.ID
 		a.Path = filepath.Join(s.artDir, filepath.FromSlash(a.Path))
 		rec.Artifacts = append(rec.Artifacts, a)
 		return err

@@ -47,8 +47,19 @@ type RunRecord struct {
 	RunSummary
 	Inputs    []Input
 	Notes     []Note
-	Artifacts []Artifact
+	Artifacts []Artifact    // ordered by kind, step, name
 	Metrics   []MetricPoint // ordered by step, then key
+}
+
+// LastArtifact returns the run's artifact of kind with the highest step
+// (of several at one step, the last by name).
+func (r *RunRecord) LastArtifact(kind string) (Artifact, bool) {
+	for i := len(r.Artifacts) - 1; i >= 0; i-- {
+		if r.Artifacts[i].Kind == kind {
+			return r.Artifacts[i], true
+		}
+	}
+	return Artifact{}, false
 }
 
 // Note is a free-text remark on a run.
@@ -61,7 +72,8 @@ type Note struct {
 // Artifact is a file saved for a run.
 type Artifact struct {
 	ID      int64
-	Kind    string // final, snapshot or plot
+	Run     int64  // the run it belongs to
+	Kind    string // final, snapshot, plot or source
 	Name    string
 	Step    int
 	Path    string // absolute

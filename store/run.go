@@ -8,8 +8,11 @@ import (
 	"time"
 )
 
-// Status is the state of a run.
-type Status string
+// Status is the state of a run: one of the Status constants. It is a
+// plain string (an alias), so that a notebook cell can compare it with a
+// literal (rec.Status == "FINISHED"): the kernel's interpreter does not
+// convert untyped constants to compiled named types.
+type Status = string
 
 // The states of a run. A run starts RUNNING and Finish moves it to one of
 // the others; Open moves RUNNING runs whose process died to INTERRUPTED.
@@ -20,7 +23,7 @@ const (
 	StatusInterrupted Status = "INTERRUPTED"
 )
 
-func (s Status) valid() bool {
+func validStatus(s Status) bool {
 	switch s {
 	case StatusRunning, StatusFinished, StatusFailed, StatusInterrupted:
 		return true
@@ -54,6 +57,10 @@ type RunSpec struct {
 	Inputs        []Input
 	Params        []Param
 	Tags          []string
+	// Identity is what makes two runs the same run (sweeps skip a point
+	// whose identity already FINISHED): the caller's hash of the settings
+	// that change the result. Empty means ParamsHash(Params).
+	Identity string
 }
 
 // Run is a live run being logged by this process.
@@ -73,12 +80,18 @@ func (r *Run) ID() int64 { return r.id }
 // StartRun records a new RUNNING run and starts its heartbeat. ctx bounds
 // the insert only; the run lives until Finish or Store.Close.
 func (s *Store) StartRun(ctx context.Context, spec RunSpec) (*Run, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("store: %s is read-only for this user: log runs to a store you may write (-db or STYLELAB_DB)", s.path)
+	}
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
 	hash, err := ParamsHash(spec.Params)
 	if err != nil {
 		return nil, err
+	}
+	if spec.Identity != "" {
+		hash = spec.Identity
 	}
 	now := time.Now()
 	var id int64
@@ -174,7 +187,7 @@ func (r *Run) heartbeat() {
 // Finish ends the run: FINISHED, FAILED (message is the error) or
 // INTERRUPTED. A run can be finished once.
 func (r *Run) Finish(status Status, message string) error {
-	if status == StatusRunning || !status.valid() {
+	if status == StatusRunning || !validStatus(status) {
 		return fmt.Errorf("store: finish run %d: status %q; use FINISHED, FAILED or INTERRUPTED", r.id, status)
 	}
 	r.mu.Lock()

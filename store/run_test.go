@@ -126,8 +126,8 @@ func TestStartRunRejects(t *testing.T) {
 			}
 		})
 	}
-	if runs, _ := s.Runs(context.Background(), ""); len(runs) != 0 {
-		t.Errorf("rejected specs left %d runs", len(runs))
+	if runs, err := s.Runs(context.Background(), ""); err != nil || len(runs) != 0 {
+		t.Errorf("rejected specs left %d runs (%v)", len(runs), err)
 	}
 }
 
@@ -163,7 +163,7 @@ func TestLogStepRejects(t *testing.T) {
 	if err := r.Finish(StatusFailed, "x"); err == nil || !strings.Contains(err.Error(), "already finished") {
 		t.Errorf("second Finish = %v", err)
 	}
-	rec, _ := s.Get(context.Background(), r.ID())
+	rec := mustGet(t, s, r.ID())
 	if len(rec.Metrics) != 1 || rec.Metrics[0].Value != 1 {
 		t.Errorf("rejected steps changed the history: %v", rec.Metrics)
 	}
@@ -172,8 +172,8 @@ func TestLogStepRejects(t *testing.T) {
 		t.Errorf("Finish(RUNNING) = %v", err)
 	}
 	mustFinish(t, r2, StatusFailed, "cuda: out of memory")
-	if sum, _ := s.Summary(context.Background(), r2.ID()); sum.Status != StatusFailed || sum.Message != "cuda: out of memory" {
-		t.Errorf("failed run = %+v", sum)
+	if sum, err := s.Summary(context.Background(), r2.ID()); err != nil || sum.Status != StatusFailed || sum.Message != "cuda: out of memory" {
+		t.Errorf("failed run = %+v, %v", sum, err)
 	}
 }
 
@@ -188,8 +188,8 @@ func TestCloseInterruptsLiveRuns(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.LogStep(1, 0, map[string]float64{"total": 1}); err == nil {
-		t.Error("LogStep after Close succeeded")
+	if err := r.LogStep(1, 0, map[string]float64{"total": 1}); err == nil || !strings.Contains(err.Error(), "the run is finished") {
+		t.Errorf("LogStep after Close: %v", err)
 	}
 	s = openTemp2(t, path)
 	sum, err := s.Summary(context.Background(), r.ID())
@@ -243,8 +243,8 @@ func TestFindFinished(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := s.FindFinished(ctx, "sweep", []Param{{"a", "1"}, {"a", "2"}}); err == nil {
-		t.Error("duplicate keys accepted")
+	if _, _, err := s.FindFinished(ctx, "sweep", []Param{{"a", "1"}, {"a", "2"}}); err == nil || !strings.Contains(err.Error(), `param "a" is given twice`) {
+		t.Errorf("duplicate keys: %v", err)
 	}
 }
 
@@ -258,20 +258,20 @@ func TestTagsNotesExperiments(t *testing.T) {
 	if err := s.Untag(ctx, 2, "best", "never-there"); err != nil {
 		t.Fatal(err)
 	}
-	runs, _ := s.Runs(ctx, `tag = "best"`)
-	if got := names(runs); !reflect.DeepEqual(got, []string{"d"}) {
-		t.Errorf("best = %v", got)
+	runs, err := s.Runs(ctx, `tag = "best"`)
+	if got := names(runs); err != nil || !reflect.DeepEqual(got, []string{"d"}) {
+		t.Errorf("best = %v, %v", got, err)
 	}
 	for _, err := range []error{s.Tag(ctx, 99, "x"), s.Note(ctx, 99, "x"), s.Delete(ctx, 99)} {
 		if err == nil || !strings.Contains(err.Error(), "run 99: no such run") {
 			t.Errorf("missing run: %v", err)
 		}
 	}
-	if err := s.Note(ctx, 1, "  "); err == nil {
-		t.Error("empty note accepted")
+	if err := s.Note(ctx, 1, "  "); err == nil || !strings.Contains(err.Error(), "note on run 1 is empty") {
+		t.Errorf("empty note: %v", err)
 	}
-	if err := s.Tag(ctx, 1); err == nil {
-		t.Error("Tag without tags accepted")
+	if err := s.Tag(ctx, 1); err == nil || !strings.Contains(err.Error(), "no tags given") {
+		t.Errorf("Tag without tags: %v", err)
 	}
 	exps, err := s.Experiments(ctx)
 	if err != nil {

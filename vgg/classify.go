@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/stylelab/stylelab/internal/blas"
-	"github.com/stylelab/stylelab/ops"
 )
 
 // Class is one ImageNet prediction.
@@ -27,7 +26,7 @@ func (m *Model) Classify(rgb []float32) ([]float32, error) {
 	if len(rgb) != 3*224*224 {
 		return nil, fmt.Errorf("vgg: classification needs a 224x224 RGB image, got %d values", len(rgb))
 	}
-	feats, err := m.Features(m.w.Preprocess.Preprocess(rgb), 224, 224, []string{"pool5"}, ops.MaxPool)
+	feats, err := m.Features(m.w.Preprocess.Preprocess(rgb), 224, 224, []string{"pool5"}, MaxPool)
 	if err != nil {
 		return nil, err
 	}

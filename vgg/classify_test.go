@@ -1,4 +1,4 @@
-package vgg
+package vgg_test
 
 import (
 	"fmt"
@@ -9,16 +9,18 @@ import (
 	"testing"
 
 	"github.com/stylelab/stylelab/internal/testenv"
+	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/tfjs"
 )
 
 var shared struct {
 	once sync.Once
-	w    *Weights
+	w    *vgg.Weights
 	err  error
 }
 
-func sharedWeights(t testing.TB) *Weights {
-	shared.once.Do(func() { shared.w, shared.err = LoadTFJS(testenv.WeightsDir(t)) })
+func sharedWeights(t testing.TB) *vgg.Weights {
+	shared.once.Do(func() { shared.w, shared.err = tfjs.Load(testenv.WeightsDir(t)) })
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
@@ -51,30 +53,30 @@ func planarRGB(t *testing.T, path string) []float32 {
 // TestClassifyImageNet is the end-to-end check of loader, preprocessing and
 // layer order against the classes stated in imagenet-check/README.md.
 func TestClassifyImageNet(t *testing.T) {
-	m, err := New(sharedWeights(t))
+	m, err := vgg.New(sharedWeights(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels, err := LoadLabels(testenv.Path(t, "imagenet-check", "synset_words.txt"))
+	labels, err := vgg.LoadLabels(testenv.Path(t, "imagenet-check", "synset_words.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	isCat := func(c Class) bool {
+	isCat := func(c vgg.Class) bool {
 		return map[string]bool{"tabby": true, "tiger cat": true, "Persian cat": true, "Egyptian cat": true, "lynx": true}[labels[c.Index]]
 	}
 	tests := []struct {
 		file  string
-		check func(top []Class) bool
+		check func(top []vgg.Class) bool
 		want  string
 	}{
-		{"dingo.jpg", func(top []Class) bool {
+		{"dingo.jpg", func(top []vgg.Class) bool {
 			return labels[top[0].Index] == "dingo" && top[0].Index == 273 && top[0].Prob > 0.9
 		}, "dingo (line 274) with p > 0.9"},
-		{"dog2.jpg", func(top []Class) bool {
+		{"dog2.jpg", func(top []vgg.Class) bool {
 			second := labels[top[1].Index]
 			return labels[top[0].Index] == "dingo" && (second == "Siberian husky" || second == "Eskimo dog")
 		}, "dingo then Siberian husky / Eskimo dog"},
-		{"cat1.jpg", func(top []Class) bool {
+		{"cat1.jpg", func(top []vgg.Class) bool {
 			for _, c := range top[:5] {
 				if !isCat(c) {
 					return false
@@ -82,8 +84,8 @@ func TestClassifyImageNet(t *testing.T) {
 			}
 			return true
 		}, "five cat classes"},
-		{"cat2.jpg", func(top []Class) bool { return isCat(top[0]) }, "a cat class first"},
-		{"house1.jpg", func(top []Class) bool {
+		{"cat2.jpg", func(top []vgg.Class) bool { return isCat(top[0]) }, "a cat class first"},
+		{"house1.jpg", func(top []vgg.Class) bool {
 			return labels[top[0].Index] == "picket fence" && labels[top[1].Index] == "church"
 		}, "picket fence then church"},
 	}
@@ -93,7 +95,7 @@ func TestClassifyImageNet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			top := Top(probs, 5)
+			top := vgg.Top(probs, 5)
 			if !tc.check(top) {
 				names := make([]string, len(top))
 				for i, c := range top {

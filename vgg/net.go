@@ -9,6 +9,17 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// Pooling is how the network reduces each 2x2 window between blocks:
+// MaxPool or AvgPool.
+type Pooling = ops.Pooling
+
+// The two poolings, named here so that notebook cells can pass them to
+// Features without importing ops.
+const (
+	MaxPool = ops.MaxPool // the original VGG-19's
+	AvgPool = ops.AvgPool // Gatys et al.'s choice for style transfer
+)
+
 // Model is a VGG-19 ready to build graphs. It is not safe for concurrent use:
 // its kernels share one workspace.
 type Model struct {
@@ -19,7 +30,7 @@ type Model struct {
 // New checks w and returns its model.
 func New(w *Weights) (*Model, error) {
 	if w == nil {
-		return nil, fmt.Errorf("vgg: no weights: load them with vgg.Load")
+		return nil, fmt.Errorf("vgg: no weights: load them with weights.Load")
 	}
 	if err := w.Validate(); err != nil {
 		return nil, err
@@ -77,7 +88,7 @@ func CheckLayers(names []string) error {
 
 // Build adds VGG-19 on top of x, a (3,H,W) node holding a preprocessed image,
 // and returns the requested taps. Only the stages up to the deepest tap are built.
-func (m *Model) Build(x *G.Node, taps []string, pooling ops.Pooling) (map[string]*G.Node, error) {
+func (m *Model) Build(x *G.Node, taps []string, pooling Pooling) (map[string]*G.Node, error) {
 	if err := CheckLayers(taps); err != nil {
 		return nil, err
 	}
@@ -116,9 +127,10 @@ type Feature struct {
 	Data    []float32
 }
 
-// Features runs the network on a preprocessed (3,h,w) image and returns a
-// copy of each requested tap.
-func (m *Model) Features(input []float32, h, w int, taps []string, pooling ops.Pooling) (map[string]Feature, error) {
+// Features runs the network on a preprocessed (3,h,w) image (see
+// Preprocessing.Preprocess) and returns a copy of each requested tap;
+// pooling is MaxPool or AvgPool.
+func (m *Model) Features(input []float32, h, w int, taps []string, pooling Pooling) (map[string]Feature, error) {
 	if len(input) != 3*h*w {
 		return nil, fmt.Errorf("vgg: input has %d values, want 3x%dx%d", len(input), h, w)
 	}

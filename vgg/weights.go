@@ -25,7 +25,7 @@ type DenseParams struct {
 
 // Preprocessing maps an RGB pixel p in [0,1] to the network's input:
 // v[c] = (p[c]*Scale - Mean[c]) / Std[c], channels in R,G,B order.
-// Loaders whose source network reads BGR permute conv1_1's input channels,
+// Readers whose source network reads BGR permute conv1_1's input channels,
 // so every Weights takes RGB.
 type Preprocessing struct {
 	Scale float32
@@ -42,11 +42,18 @@ var TorchPreprocessing = Preprocessing{Scale: 1, Mean: [3]float32{0.485, 0.456, 
 
 // Weights is a VGG-19 in canonical form, whatever file it came from.
 type Weights struct {
-	Source     string // what it was loaded from, for humans
-	SHA256     string // hex sha256 of the source file (or of the manifest for multi-file models)
+	Source string // what it was loaded from, for humans
+	SHA256 string // hex sha256 of the source file (or of the manifest for multi-file models)
+	// Verified is true when every file of the source matched the published
+	// sha256 of a model that `stylelab weights fetch` knows; Provenance says
+	// in a line what was checked ("verified: ..." or "unverified: ..."), for
+	// a run to record beside SHA256.
+	Verified   bool
+	Provenance string
 	Preprocess Preprocessing
-	Conv       []ConvParams  // the 16 conv layers, conv1_1 first
-	FC         []DenseParams // fc6, fc7, fc8, or empty when the classifier is absent
+	Conv       []ConvParams   // the 16 conv layers, conv1_1 first
+	FC         []DenseParams  // fc6, fc7, fc8, or empty when the classifier is absent
+	Normalised *Normalisation // how the weights were normalised (Normalise), nil for raw weights
 }
 
 // ConvNames lists VGG-19's conv layers in order.
@@ -58,8 +65,8 @@ var ConvNames = []string{
 	"conv5_1", "conv5_2", "conv5_3", "conv5_4",
 }
 
-// convChannels gives each conv layer's (Cin, Cout).
-func convChannels(i int) (cin, cout int) {
+// ConvChannels gives the input and output channels of conv layer i (ConvNames[i]).
+func ConvChannels(i int) (cin, cout int) {
 	widths := []int{64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512}
 	cout = widths[i]
 	cin = 3
@@ -75,7 +82,7 @@ func (w *Weights) Validate() error {
 		return fmt.Errorf("vgg: %s: %d conv layers, VGG-19 has %d", w.Source, len(w.Conv), len(ConvNames))
 	}
 	for i, c := range w.Conv {
-		cin, cout := convChannels(i)
+		cin, cout := ConvChannels(i)
 		if c.Name != ConvNames[i] || c.Cin != cin || c.Cout != cout ||
 			len(c.Kernel) != cout*cin*9 || len(c.Bias) != cout {
 			return fmt.Errorf("vgg: %s: layer %d is %s %dx%d (kernel %d, bias %d), want %s %dx%d",

@@ -12,9 +12,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/stylelab/stylelab/experiments"
 	"github.com/stylelab/stylelab/internal/blas"
+	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights"
 )
 
 // benchLine is one size's figures, as a child process reports them.
@@ -36,7 +37,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	sizes := fs.String("sizes", "256,512", "image sizes (square), comma-separated")
 	n := fs.Int("n", 5, "timed iterations per size (after one warm-up)")
-	weights := fs.String("weights", "", "VGG-19 weights (default $STYLELAB_WEIGHTS, then the cache)")
+	weightsPath := fs.String("weights", "", "VGG-19 weights (default $STYLELAB_WEIGHTS, then the cache)")
 	asJSON := fs.Bool("json", false, "print one JSON object per size")
 	child := fs.Int("child", 0, "internal: measure this size in this process")
 	if err := fs.Parse(args); err != nil {
@@ -46,7 +47,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("bench: -n %d: time at least 1 iteration", *n)
 	}
 	if *child > 0 {
-		line, err := benchOne(ctx, *weights, *child, *n)
+		line, err := benchOne(ctx, *weightsPath, *child, *n)
 		if err != nil {
 			return err
 		}
@@ -65,7 +66,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	for _, s := range list {
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weights)
+		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath)
 		cmd.Stdout, cmd.Stderr = &out, stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("bench: size %d: %w", int(s), err)
@@ -84,13 +85,13 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-func benchOne(ctx context.Context, weights string, size, n int) (benchLine, error) {
-	path, err := vgg.Locate(weights)
+func benchOne(ctx context.Context, weightsPath string, size, n int) (benchLine, error) {
+	path, err := weights.Locate(weightsPath)
 	if err != nil {
 		return benchLine{}, err
 	}
 	start := time.Now()
-	w, err := vgg.LoadFeatures(path)
+	w, err := weights.LoadFeatures(path)
 	if err != nil {
 		return benchLine{}, err
 	}
@@ -99,7 +100,7 @@ func benchOne(ctx context.Context, weights string, size, n int) (benchLine, erro
 		return benchLine{}, err
 	}
 	loaded := time.Since(start)
-	r, err := experiments.Bench(ctx, m, size, n)
+	r, err := transfer.Bench(ctx, m, size, n)
 	if err != nil {
 		return benchLine{}, err
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,6 +87,26 @@ func TestTrackedWorkflow(t *testing.T) {
 	if meta["stylelab.ratio"] != "0.001" || meta["stylelab.style_layers"] != "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1" || len(meta["stylelab.weights_sha256"]) != 64 {
 		t.Errorf("output metadata %v lacks the run's settings", meta)
 	}
+	// The saved image scores what the run logged (pixels stay in range).
+	evalOut := c.ok("eval", "-image", filepath.Join(c.dir, "low.png"), "-content", c.content, "-style", c.style, "-ratio", "1e-3")
+	var scored float64
+	if _, err := fmt.Sscanf(evalOut, "total %g", &scored); err != nil {
+		t.Fatalf("eval output %q: %v", evalOut, err)
+	}
+	st, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, err := st.Runs(context.Background(), `name = "low"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(low) != 1 || math.Abs(scored-low[0].Last["total"]) > 0.01*low[0].Last["total"] {
+		t.Errorf("eval scores low.png %g; the run logged %v", scored, low)
+	}
 	sweep := []string{"sweep", "-experiment", "fig4", "-content", c.content, "-style", c.style, "-size", "48", "-iterations", "2",
 		"-axis", "style_layers=conv1_1|conv1_1,conv2_1", "-axis", "ratio=1e-4|1e-2"}
 	if out := c.ok(sweep...); strings.Count(out, "(ran)") != 4 {
@@ -134,6 +156,23 @@ func TestTrackedWorkflow(t *testing.T) {
 	}
 	if len(records) != 1 || records[0].LastStep != 4 || len(records[0].Metrics) < 4*6 {
 		t.Errorf("JSON export: %d records; want run low with its 4 steps", len(records))
+	}
+	// A style file whose name has a comma, blended with another by repeating -style.
+	data, err := os.ReadFile(c.style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comma := filepath.Join(c.dir, "starry, night.jpg")
+	if err := os.WriteFile(comma, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("run", "-content", c.content, "-style", comma, "-style", c.content, "-style-blend", "0,1", "-size", "48", "-iterations", "1", "-o", "comma.png")
+	meta, err = imaging.ReadPNGText(filepath.Join(c.dir, "comma.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["stylelab.style_path_1"] != comma || meta["stylelab.style_blend"] != "0,1" {
+		t.Errorf("styles recorded as %q blended %q, want %q first with weight 0", meta["stylelab.style_path_1"], meta["stylelab.style_blend"], comma)
 	}
 }
 
@@ -192,15 +231,35 @@ func stepsLogged(t *testing.T, db string) int {
 func TestRunRefusesBadInput(t *testing.T) {
 	c := newCLI(t)
 	missing := filepath.Join(c.dir, "missing.jpg")
+	st, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	style, err := imaging.Load(c.style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stylePNG := filepath.Join(c.dir, "style.png")
+	if err := imaging.WritePNG(stylePNG, style, nil); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		want []string
 	}{
 		{[]string{"run", "-content", missing, "-style", c.style}, []string{"missing.jpg"}},
-		{[]string{"run", "-content", c.content, "-style", c.style, "-iterations", "0"}, []string{"Iterations is 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-iterations", "0"}, []string{"iterations 0 is meaningless"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-size", "0"}, []string{"size 0 is meaningless"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-alpha", "0", "-beta", "0"}, []string{"alpha and beta are both 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-style", c.content, "-style-blend", "0,0"}, []string{"every style blend weight is 0"}},
+		{[]string{"run", "-content", c.content, "-style", stylePNG, "-o", stylePNG}, []string{"is the input image"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-o", filepath.Join(missing, "out.png")}, []string{"cannot write the output"}},
 		{[]string{"run", "-content", c.content, "-style", c.style, "-style-layers", "conv1_1,conv9_9"}, []string{`"conv9_9"`, "valid layers are"}},
-		{[]string{"run", "-content", c.content, "-style", c.style, "-ratio", "-1"}, []string{"-ratio", "> 0"}},
-		{[]string{"run", "-content", c.content, "-style", c.style, "-layer-weights", "1,2"}, []string{"-layer-weights has 2 values, want 5"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-ratio", "-1"}, []string{"ratio -1 is meaningless", "> 0"}},
+		{[]string{"run", "-content", c.content, "-style", c.style, "-style-layer-weights", "1,2"}, []string{"style_layer_weights", "2 values for 5 style layers"}},
 		{[]string{"run", "-content", c.content, "-style", c.style, "-o", "out.jpg"}, []string{"must end in .png"}},
 		{[]string{"run", "-weights", missing}, []string{"missing.jpg", "weights fetch"}},
 		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "Usage"}},
@@ -218,5 +277,60 @@ func TestRunRefusesBadInput(t *testing.T) {
 	c.env = append(os.Environ(), "STYLELAB_DB="+c.db, "STYLELAB_CACHE="+filepath.Join(c.dir, "empty-cache"), "STYLELAB_WEIGHTS=")
 	if stderr := c.fails("run"); !strings.Contains(stderr, "no VGG-19 weights found") || !strings.Contains(stderr, "stylelab weights fetch") {
 		t.Errorf("without weights: %q", stderr)
+	}
+}
+
+// TestNormalisedNetworkCLI runs a transfer on the normalised network and
+// scores its output with eval under the same flags: both use the network
+// normalised over the given photos, which the output records.
+func TestNormalisedNetworkCLI(t *testing.T) {
+	c := newCLI(t)
+	set := filepath.Join(c.dir, "photos")
+	if err := os.Mkdir(set, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"cat1.jpg", "dingo.jpg", "dog1.jpg", "house1.jpg"} {
+		data, err := os.ReadFile(testenv.Path(t, "imagenet-check", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(set, n), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flags := []string{"-content", c.content, "-style", c.style, "-network", "normalised", "-normalise-images", set}
+	c.ok(append([]string{"run", "-size", "48", "-iterations", "3", "-o", "norm.png"}, flags...)...)
+	c.ok("run", "-content", c.content, "-style", c.style, "-size", "48", "-iterations", "1", "-o", "raw.png")
+	meta, err := imaging.ReadPNGText(filepath.Join(c.dir, "norm.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawMeta, err := imaging.ReadPNGText(filepath.Join(c.dir, "raw.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["stylelab.network"] != "normalised" || meta["stylelab.normalise_images"] != set || rawMeta["stylelab.network"] != "raw" ||
+		meta["stylelab.weights_sha256"] == rawMeta["stylelab.weights_sha256"] {
+		t.Errorf("normalised output records network %q, images %q, weights %s (raw: %q, %s)", meta["stylelab.network"],
+			meta["stylelab.normalise_images"], meta["stylelab.weights_sha256"], rawMeta["stylelab.network"], rawMeta["stylelab.weights_sha256"])
+	}
+	evalOut := c.ok(append([]string{"eval", "-image", filepath.Join(c.dir, "norm.png")}, flags...)...)
+	var scored float64
+	if _, err := fmt.Sscanf(evalOut, "total %g", &scored); err != nil {
+		t.Fatalf("eval output %q: %v", evalOut, err)
+	}
+	st, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.Runs(context.Background(), `params.network = "normalised"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || math.Abs(scored-runs[0].Last["total"]) > 0.01*runs[0].Last["total"] {
+		t.Errorf("eval scores norm.png %g; the normalised run logged %v", scored, runs)
 	}
 }

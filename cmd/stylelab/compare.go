@@ -13,6 +13,7 @@ import (
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/plots"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // compareFlags are the flags shared by runs compare|grid|plot|strip.
@@ -130,7 +131,7 @@ func runsPlot(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	linear := c.fs.Bool("linear", false, "linear instead of log scale")
 	title := c.fs.String("title", "", "plot title")
 	return c.run(ctx, args, func(cmp *compare.Comparison) error {
-		p, err := cmp.Curves(*title, splitList(*metrics), !*linear)
+		p, err := cmp.Curves(*title, transfer.SplitList(*metrics), !*linear)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stylelab/stylelab/experiments"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // progressBar draws a run's progress on a terminal, or prints a line every
@@ -28,7 +28,7 @@ func newProgressBar(w io.Writer) *progressBar {
 	return p
 }
 
-func (p *progressBar) step(s experiments.Step) {
+func (p *progressBar) step(s transfer.Step) {
 	pct := 100 * s.Iteration / max(1, s.Planned)
 	if !p.terminal && pct/10 == p.lastPct/10 && s.Iteration != s.Planned {
 		return

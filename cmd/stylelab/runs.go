@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/stylelab/stylelab/internal/atomicfile"
 	"github.com/stylelab/stylelab/store"
 )
 
@@ -306,29 +306,12 @@ func runsExport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *out == "" {
 			return export(ctx, stdout, *q)
 		}
-		return runsWriteAtomic(*out, func(w io.Writer) error { return export(ctx, w, *q) })
+		// Atomic, so a failed export never leaves half a file (or clobbers an old one).
+		if err := atomicfile.Write(*out, 0o666, func(w io.Writer) error { return export(ctx, w, *q) }); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
+		}
+		return nil
 	})
-}
-
-// runsWriteAtomic writes through a temp file renamed into place, so a
-// failed export never leaves half a file (or clobbers an old one).
-func runsWriteAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // runsKeyParams picks the param columns of the table: ratio and style_layers

@@ -10,14 +10,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights"
+	"github.com/stylelab/stylelab/weights/fetch"
 )
 
 const weightsUsage = `usage: stylelab weights COMMAND
   list                          the models fetch knows, with their files
-  fetch [-dir D] [-base-url U] MODEL
+  fetch [-dir D] [-base-url U] [-stall-timeout T] [-allow-unverified] MODEL
                                 download MODEL into D (default: $STYLELAB_MODELS/MODEL
-                                or the user cache), resuming partial files, checking sha256
+                                or the user cache), resuming partial files, checking size
+                                and sha256; an attempt ends after T (default 1m0s) without
+                                a byte; a file with neither published needs -allow-unverified
   verify PATH                   check a model directory or file against published sha256s
   info PATH                     summarise weights: format, layers, parameters, preprocessing
 `
@@ -37,7 +40,7 @@ func weightsCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil || path == "" { // "" after -h
 			return err
 		}
-		checks, err := vgg.Verify(ctx, path)
+		checks, err := fetch.Verify(ctx, path)
 		printChecks(stdout, checks)
 		return err
 	case "info":
@@ -45,7 +48,7 @@ func weightsCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil || path == "" { // "" after -h
 			return err
 		}
-		info, err := vgg.Info(path)
+		info, err := weights.Inspect(path)
 		if err != nil {
 			return err
 		}
@@ -73,7 +76,7 @@ func onePath(cmd string, args []string, stderr io.Writer) (string, error) {
 }
 
 func weightsList(stdout io.Writer) error {
-	for _, m := range vgg.RemoteModels() {
+	for _, m := range fetch.Models() {
 		var size int64
 		for _, f := range m.Files {
 			size += f.Size
@@ -99,6 +102,8 @@ func weightsFetch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "directory for the model's files (default $STYLELAB_MODELS/MODEL or the user cache)")
 	base := fs.String("base-url", "", "download from this mirror directory instead (default $STYLELAB_WEIGHTS_URL)")
+	stall := fs.Duration("stall-timeout", fetch.DefaultStallTimeout, "abandon an attempt (the next resumes it) after this long without receiving a byte")
+	unverified := fs.Bool("allow-unverified", false, "save files that have neither a published size nor a sha256, which cannot be checked")
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
@@ -112,17 +117,17 @@ func weightsFetch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(rest) != 1 {
 		return fmt.Errorf("weights fetch: want one MODEL (see `stylelab weights list`), got %d arguments\n%s", len(rest), weightsUsage)
 	}
-	m, err := vgg.FindRemoteModel(rest[0])
+	m, err := fetch.Find(rest[0])
 	if err != nil {
 		return err
 	}
 	if *dir == "" {
-		if *dir, err = vgg.ModelDir(m.Name); err != nil {
+		if *dir, err = fetch.DefaultDir(m.Name); err != nil {
 			return err
 		}
 	}
 	bar := newDownloadBar(stderr, m.Name)
-	err = vgg.FetchModel(ctx, m, *dir, vgg.FetchOptions{BaseURL: *base, Progress: bar.update})
+	err = fetch.Download(ctx, m, *dir, fetch.Options{BaseURL: *base, Progress: bar.update, StallTimeout: *stall, AllowUnverified: *unverified})
 	bar.finish()
 	if err != nil {
 		return err
@@ -131,11 +136,11 @@ func weightsFetch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-func printChecks(w io.Writer, checks []vgg.FileCheck) {
+func printChecks(w io.Writer, checks []fetch.FileCheck) {
 	counts := map[string]int{}
 	for _, c := range checks {
 		counts[c.Status]++
-		if c.Status != vgg.CheckOK {
+		if c.Status != fetch.CheckOK {
 			fmt.Fprintf(w, "%-12s %s\n", c.Status, c.Path)
 		}
 	}
@@ -143,7 +148,7 @@ func printChecks(w io.Writer, checks []vgg.FileCheck) {
 		return
 	}
 	var parts []string
-	for _, s := range []string{vgg.CheckOK, vgg.CheckPrefix, vgg.CheckUnknown, vgg.CheckMismatch, vgg.CheckMissing} {
+	for _, s := range []string{fetch.CheckOK, fetch.CheckPrefix, fetch.CheckUnknown, fetch.CheckMismatch, fetch.CheckMissing} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}

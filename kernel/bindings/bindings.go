@@ -1,7 +1,9 @@
 // Package bindings links packages into the kernel's gomacro interpreter, so
 // that a notebook cell imports them at once, with no Go toolchain and no
-// plugins: Stylelab's experiments, compare, vgg, loss, store, plots and imaging, the
-// notebook display package, and gonum/plot. The other files are generated
+// plugins: Stylelab's transfer, experiments, optim, analysis, compare, vgg,
+// weights, loss, store (and its query language), plots and imaging, the
+// notebook display package, gonum/plot, and gorgonia with its tensor
+// package (for loss terms written in a cell). The other files are generated
 // by kernel/gen from the packages' APIs; a test fails when they are stale.
 package bindings
 

@@ -14,11 +14,13 @@ func init() {
 	Packages["github.com/stylelab/stylelab/compare"] = Package{
 		Name: "compare",
 		Binds: map[string]Value{
-			"Query": ValueOf(compare.Query),
-			"Runs":  ValueOf(compare.Runs),
-			"Strip": ValueOf(compare.Strip),
+			"FinalImage": ValueOf(compare.FinalImage),
+			"Query":      ValueOf(compare.Query),
+			"Runs":       ValueOf(compare.Runs),
+			"Strip":      ValueOf(compare.Strip),
 		}, Types: map[string]Type{
 			"Comparison": TypeOf((*compare.Comparison)(nil)).Elem(),
+			"Layout":     TypeOf((*compare.Layout)(nil)).Elem(),
 		},
 	}
 }

@@ -15,6 +15,7 @@ func init() {
 		Name: "imaging",
 		Binds: map[string]Value{
 			"EncodePNG":      ValueOf(imaging.EncodePNG),
+			"EncodePNGTo":    ValueOf(imaging.EncodePNGTo),
 			"FitLongest":     ValueOf(imaging.FitLongest),
 			"FitSize":        ValueOf(imaging.FitSize),
 			"KeepColours":    ValueOf(imaging.KeepColours),

@@ -1,12 +1,12 @@
 package display
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"html"
 	"image"
 	"image/png"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -33,8 +33,7 @@ type Renderer interface {
 // untyped constant to a compiled named string type (display.HTML("x")
 // would panic): a function call has no such trouble.
 
-// htmler and texter are values that write themselves as HTML and text,
-// such as compare.Comparison.
+// htmler and texter are values that write themselves as HTML and text.
 type htmler interface{ HTML() string }
 type texter interface{ Text() string }
 
@@ -66,11 +65,11 @@ const maxText = 20000
 // maxSide bounds the images shown as pictures.
 const maxSide = 1 << 14
 
-// Render returns the representations of v: a Renderer's own bundle; HTML
-// for values with an HTML() string method (and their Text() as text);
-// images as PNG; gonum plots as PNG; Stylelab's results, runs and configs
-// as HTML; anything else as text (see Format). It reports false for values
-// that show nothing (nil).
+// Render returns the representations of v: a Renderer's own bundle;
+// Stylelab's results, runs, comparisons and configs as HTML; HTML for
+// other values with an HTML() string method (and their Text() as text);
+// images as PNG; gonum plots as PNG; anything else as text (see Format).
+// It reports false for values that show nothing (nil).
 func Render(v any) (Bundle, bool) {
 	if v == nil {
 		return Bundle{}, false
@@ -79,9 +78,13 @@ func Render(v any) (Bundle, bool) {
 		rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice || rv.Kind() == reflect.Func) && rv.IsNil() {
 		return Bundle{}, false
 	}
+	if r, ok := v.(Renderer); ok {
+		return r.Bundle(), true
+	}
+	if b, ok := renderStylelab(v); ok {
+		return b, true
+	}
 	switch v := v.(type) {
-	case Renderer:
-		return v.Bundle(), true
 	case htmler:
 		plain := fmt.Sprintf("%T", v)
 		if t, ok := v.(texter); ok {
@@ -100,14 +103,11 @@ func Render(v any) (Bundle, bool) {
 		}
 		return imageBundle(v), true
 	case *plot.Plot:
-		b, err := plots.PlotPNG(v, 6, 4)
+		b64, err := base64PNG(plotPNG(v, 6, 4))
 		if err != nil {
 			return bundle("text/plain", "plot: "+err.Error()), true
 		}
-		return bundle("image/png", base64.StdEncoding.EncodeToString(b), "text/plain", "plot "+strconv.Quote(v.Title.Text)), true
-	}
-	if b, ok := renderStylelab(v); ok {
-		return b, true
+		return bundle("image/png", b64, "text/plain", "plot "+strconv.Quote(v.Title.Text)), true
 	}
 	return bundle("text/plain", Format(v)), true
 }
@@ -149,42 +149,71 @@ func bundle(kv ...string) Bundle {
 }
 
 func imageBundle(img image.Image) Bundle {
-	data, err := encodePNG(img)
+	b64, err := base64PNG(fastPNG(img))
 	if err != nil {
 		return bundle("text/plain", "image: "+err.Error())
 	}
 	r := img.Bounds()
-	b := bundle("image/png", base64.StdEncoding.EncodeToString(data),
-		"text/plain", fmt.Sprintf("%T %d×%d", img, r.Dx(), r.Dy()))
+	b := bundle("image/png", b64, "text/plain", fmt.Sprintf("%T %d×%d", img, r.Dx(), r.Dy()))
 	b.Metadata["image/png"] = map[string]any{"width": r.Dx(), "height": r.Dy()}
 	return b
 }
 
-func encodePNG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("display: encoding PNG: %w", err)
+// base64PNG runs a PNG encoder into base64 text, as bundles and data URIs
+// carry images.
+func base64PNG(encode func(io.Writer) error) (string, error) {
+	var b strings.Builder
+	enc := base64.NewEncoder(base64.StdEncoding, &b)
+	if err := encode(enc); err != nil {
+		return "", err
 	}
-	return buf.Bytes(), nil
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
-// imgTag is an <img> element showing PNG data inline.
-func imgTag(data []byte, alt string, maxWidth int) string {
+// fastPNG encodes img with little compression: a notebook shows it at once.
+func fastPNG(img image.Image) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		if err := enc.Encode(w, img); err != nil {
+			return fmt.Errorf("display: encoding PNG: %w", err)
+		}
+		return nil
+	}
+}
+
+// plotPNG renders p at wInches x hInches.
+func plotPNG(p *plot.Plot, wInches, hInches float64) func(io.Writer) error {
+	return func(w io.Writer) error { return plots.PlotPNGTo(w, p, wInches, hInches) }
+}
+
+// pngBytes passes PNG data that is already encoded.
+func pngBytes(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
+}
+
+// imgTag is an <img> element showing a PNG inline, or a note saying why it
+// cannot be shown.
+func imgTag(encode func(io.Writer) error, alt string, maxWidth int) string {
+	b64, err := base64PNG(encode)
+	if err != nil {
+		return "<div>" + html.EscapeString(err.Error()) + "</div>"
+	}
 	return fmt.Sprintf(`<img alt="%s" style="max-width:%dpx;height:auto;image-rendering:auto" src="data:image/png;base64,%s">`,
-		html.EscapeString(alt), maxWidth, base64.StdEncoding.EncodeToString(data))
+		html.EscapeString(alt), maxWidth, b64)
 }
 
-// imageTag is imgTag for an image, or a note saying why it cannot be shown.
+// imageTag is imgTag for an image, or a note that there is none.
 func imageTag(img image.Image, alt string, maxWidth int) string {
 	if img == nil {
 		return `<div style="color:#888">(no image)</div>`
 	}
-	data, err := encodePNG(img)
-	if err != nil {
-		return "<div>" + html.EscapeString(err.Error()) + "</div>"
-	}
-	return imgTag(data, alt, maxWidth)
+	return imgTag(fastPNG(img), alt, maxWidth)
 }
 
 func htmlBundle(htmlText, plain string) Bundle {

@@ -1,118 +1,93 @@
 package display
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"html"
 	"image"
 	"strings"
 
-	"github.com/stylelab/stylelab/experiments"
-	"github.com/stylelab/stylelab/plots"
+	"github.com/stylelab/stylelab/compare"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
-// Comparison is two or more runs side by side: their images, the
-// parameters that differ, and their total losses on one chart. It renders
-// as HTML.
-type Comparison struct {
-	Names  []string
-	Images []image.Image
-	Diff   []store.ParamDiff
-	Losses []plots.Series // total loss of each run
-}
-
-// Compare compares results of runs made in the notebook.
-func Compare(results ...*experiments.Result) *Comparison {
-	c := &Comparison{}
-	sums := make([]store.RunSummary, 0, len(results))
-	for i, r := range results {
+// Compare compares results of runs made in the notebook: shown, their
+// images side by side, the parameters that differ with the last losses,
+// and the total losses on one chart. Runs logged in a store compare the
+// same way with compare.Runs or compare.Query.
+func Compare(results ...*transfer.Result) *compare.Comparison {
+	c := &compare.Comparison{}
+	for _, r := range results {
 		if r == nil {
 			continue
 		}
-		name := r.Config.Name
-		if r.RunID != 0 {
-			name = fmt.Sprintf("run %d %s", r.RunID, name)
+		c.Runs = append(c.Runs, resultRecord(r))
+		var img image.Image
+		if r.Image != nil { // a nil *image.RGBA is not a nil image.Image
+			img = r.Image
 		}
-		if strings.TrimSpace(name) == "" {
-			name = fmt.Sprintf("result %d", i+1)
-		}
-		c.Names = append(c.Names, name)
-		c.Images = append(c.Images, r.Image)
-		sums = append(sums, store.RunSummary{Params: r.Config.Params()})
-		s := plots.Series{Label: name}
-		for _, st := range r.Steps {
-			s.Steps = append(s.Steps, st.Iteration)
-			s.Values = append(s.Values, st.Total)
-		}
-		c.Losses = append(c.Losses, s)
+		c.Images = append(c.Images, img)
 	}
-	c.Diff = store.DiffParams(sums)
 	return c
 }
 
-// CompareRuns compares runs logged in a store, by id.
-func CompareRuns(ctx context.Context, st *store.Store, ids ...int64) (*Comparison, error) {
-	if st == nil {
-		return nil, errors.New("display: CompareRuns needs a store (lab.Store)")
-	}
-	c := &Comparison{}
-	recs := make([]store.RunRecord, 0, len(ids))
-	for _, id := range ids {
-		rec, err := st.Get(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("display: run %d: %w", id, err)
+// resultRecord is a result as the store would record it: its parameters,
+// and the total, content and style loss of every step.
+func resultRecord(r *transfer.Result) store.RunRecord {
+	rec := store.RunRecord{RunSummary: store.RunSummary{ID: r.RunID, Name: resultName(r), Params: planParams(r.Plan),
+		Last: map[string]float64{}, Min: map[string]float64{}, LastStep: -1}}
+	for _, st := range r.Steps {
+		for _, m := range []struct {
+			key string
+			v   float64
+		}{{"total", st.Total}, {"content", st.Content}, {"style", st.Style}} {
+			rec.Metrics = append(rec.Metrics, store.MetricPoint{Step: st.Iteration, Wall: st.Elapsed.Seconds(), Key: m.key, Value: m.v})
+			if low, ok := rec.Min[m.key]; !ok || m.v < low {
+				rec.Min[m.key] = m.v
+			}
+			rec.Last[m.key] = m.v
 		}
-		recs = append(recs, *rec)
-		name := fmt.Sprintf("run %d %s", rec.ID, rec.Name)
-		c.Names = append(c.Names, name)
-		c.Images = append(c.Images, artifactImage(rec, store.KindFinal))
-		steps, values := rec.Series("total")
-		c.Losses = append(c.Losses, plots.Series{Label: name, Steps: steps, Values: values})
+		rec.LastStep = st.Iteration
 	}
-	c.Diff = store.DiffRecordParams(recs)
-	return c, nil
+	return rec
 }
 
-// Bundle renders the comparison.
-func (c *Comparison) Bundle() Bundle {
-	var b, plain strings.Builder
+// comparisonBundle shows a comparison: the images with their names, the
+// table of differing parameters and last losses, the total loss curves.
+func comparisonBundle(c *compare.Comparison) Bundle {
+	var b strings.Builder
 	b.WriteString(`<div class="stylelab-compare"><div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start">`)
 	width := 256
-	if len(c.Names) <= 2 {
+	if len(c.Runs) <= 2 {
 		width = 384
 	}
-	for i, name := range c.Names {
+	names := make([]string, len(c.Runs))
+	for i := range c.Runs {
+		names[i] = c.Name(i)
+		img, err := c.Image(i)
+		tag := imageTag(img, names[i], width)
+		if err != nil {
+			tag = `<div style="color:#888">(` + html.EscapeString(err.Error()) + `)</div>`
+		}
 		fmt.Fprintf(&b, `<figure style="margin:0">%s<figcaption style="text-align:center">%s</figcaption></figure>`,
-			imageTag(c.Images[i], name, width), html.EscapeString(name))
+			tag, html.EscapeString(names[i]))
 	}
 	b.WriteString("</div>\n")
-	fmt.Fprintf(&plain, "comparison of %s\n", strings.Join(c.Names, ", "))
-	if len(c.Diff) > 0 {
-		header := append([]string{"parameter"}, c.Names...)
-		rows := make([][]string, len(c.Diff))
-		for i, d := range c.Diff {
-			rows[i] = append([]string{d.Key}, d.Values...)
-		}
-		b.WriteString(plots.TableHTML(header, rows))
-		plain.WriteString(plots.Table(header, rows))
-	} else {
-		b.WriteString("<p>Same parameters.</p>")
-	}
-	var series []plots.Series
-	for _, s := range c.Losses {
-		if len(s.Steps) > 0 {
-			series = append(series, s)
+	ids := make([]int64, 0, len(c.Runs))
+	for i := range c.Runs {
+		if c.Runs[i].ID != 0 {
+			ids = append(ids, c.Runs[i].ID)
 		}
 	}
-	if len(series) > 0 {
-		if p, err := plots.LossCurves("total loss", "loss", series, true); err == nil {
-			if png, err := plots.PlotPNG(p, 6, 4); err == nil {
-				b.WriteString(imgTag(png, "total losses", 560))
-			}
-		}
+	db := defaultDB()
+	if len(c.Runs) > 0 {
+		db = recordDB(&c.Runs[0])
+	}
+	b.WriteString(runsLink(db, ids))
+	b.WriteString(c.HTML())
+	if p, err := c.Curves("total loss", []string{"total"}, true); err == nil {
+		b.WriteString(imgTag(plotPNG(p, 6, 4), "total losses", 560))
 	}
 	b.WriteString("</div>")
-	return htmlBundle(b.String(), plain.String())
+	return htmlBundle(b.String(), fmt.Sprintf("comparison of %s\n%s", strings.Join(names, ", "), c.Text()))
 }

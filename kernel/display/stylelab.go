@@ -4,26 +4,32 @@ import (
 	"fmt"
 	"html"
 	"image"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stylelab/stylelab/compare"
 	"github.com/stylelab/stylelab/experiments"
-	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/plots"
 	"github.com/stylelab/stylelab/store"
+	"github.com/stylelab/stylelab/transfer"
 )
 
 // renderStylelab renders Stylelab's own types.
 func renderStylelab(v any) (Bundle, bool) {
 	switch v := v.(type) {
-	case *experiments.Result:
+	case *compare.Comparison:
+		return comparisonBundle(v), true
+	case *transfer.Result:
 		return resultBundle(v), true
-	case experiments.Result:
+	case transfer.Result:
 		return resultBundle(&v), true
-	case experiments.Config:
-		return paramsBundle(v.Params()), true
+	case *transfer.Plan:
+		return paramsBundle(planParams(v)), true
+	case transfer.Config:
+		return paramsBundle(configParams(v)), true
 	case *store.RunRecord:
 		return recordBundle(v), true
 	case store.RunRecord:
@@ -38,25 +44,53 @@ func renderStylelab(v any) (Bundle, bool) {
 	return Bundle{}, false
 }
 
-func paramsTable(params []store.Param) string {
-	rows := make([][]string, len(params))
+// paramsTable lays parameters out as a table: a header and a row each.
+func paramsTable(params []store.Param) (header []string, rows [][]string) {
+	rows = make([][]string, len(params))
 	for i, p := range params {
 		rows[i] = []string{p.Key, p.Value}
 	}
-	return plots.TableHTML([]string{"parameter", "value"}, rows)
+	return []string{"parameter", "value"}, rows
 }
 
 func paramsBundle(params []store.Param) Bundle {
-	rows := make([][]string, len(params))
-	for i, p := range params {
-		rows[i] = []string{p.Key, p.Value}
+	return htmlBundle(plots.TableHTML(paramsTable(params)), plots.Table(paramsTable(params)))
+}
+
+// planParams are a plan's recorded settings.
+func planParams(p *transfer.Plan) []store.Param {
+	if p == nil {
+		return nil
 	}
-	return htmlBundle(paramsTable(params), plots.Table([]string{"parameter", "value"}, rows))
+	var out []store.Param
+	for _, q := range p.Params() {
+		out = append(out, store.Param{Key: q.Key, Value: q.Value})
+	}
+	return out
+}
+
+// configParams are a config's settings as written, before Resolve.
+func configParams(c transfer.Config) []store.Param {
+	var out []store.Param
+	for _, s := range transfer.Settings() {
+		if v, err := c.Get(s.Key); err == nil && v != "" {
+			out = append(out, store.Param{Key: s.Key, Value: v})
+		}
+	}
+	return out
+}
+
+// resultName is a result's run name, "" when it has none.
+func resultName(r *transfer.Result) string {
+	if r.Plan == nil {
+		return ""
+	}
+	return r.Plan.Name
 }
 
 // resultTitle is one line about a result.
-func resultTitle(r *experiments.Result) string {
-	name := r.Config.Name
+func resultTitle(r *transfer.Result) string {
+	name := resultName(r)
 	if name == "" {
 		name = "transfer"
 	}
@@ -70,48 +104,18 @@ func resultTitle(r *experiments.Result) string {
 	return s
 }
 
-func resultBundle(r *experiments.Result) Bundle {
-	var b strings.Builder
-	b.WriteString(`<div class="stylelab-result">`)
-	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(resultTitle(r)))
-	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
-	if r.Image != nil {
-		b.WriteString(imageTag(r.Image, "final image", 512))
+func resultBundle(r *transfer.Result) Bundle {
+	var img image.Image
+	if r.Image != nil { // a nil *image.RGBA is not a nil image.Image
+		img = r.Image
 	}
+	var losses func(io.Writer) error
 	if len(r.Steps) > 0 {
 		if png, err := experiments.LossPlot(r); err == nil {
-			b.WriteString(imgTag(png, "losses", 480))
+			losses = pngBytes(png)
 		}
 	}
-	b.WriteString("</div>\n")
-	b.WriteString(paramsTable(r.Config.Params()))
-	b.WriteString("</div>")
-	return htmlBundle(b.String(), resultTitle(r))
-}
-
-// artifact finds a run's artifact of kind (the last one).
-func artifact(rec *store.RunRecord, kind string) (store.Artifact, bool) {
-	var found store.Artifact
-	ok := false
-	for _, a := range rec.Artifacts {
-		if a.Kind == kind {
-			found, ok = a, true
-		}
-	}
-	return found, ok
-}
-
-// artifactImage loads a run's image artifact of kind.
-func artifactImage(rec *store.RunRecord, kind string) image.Image {
-	a, ok := artifact(rec, kind)
-	if !ok {
-		return nil
-	}
-	img, err := imaging.Load(a.Path)
-	if err != nil {
-		return nil
-	}
-	return img
+	return runBundle("stylelab-result", resultTitle(r), runLink(defaultDB(), r.RunID), img, losses, planParams(r.Plan))
 }
 
 func recordTitle(rec *store.RunRecord) string {
@@ -129,22 +133,36 @@ func recordTitle(rec *store.RunRecord) string {
 }
 
 func recordBundle(rec *store.RunRecord) Bundle {
-	var b strings.Builder
-	b.WriteString(`<div class="stylelab-run">`)
-	fmt.Fprintf(&b, "<h4>%s</h4>\n", html.EscapeString(recordTitle(rec)))
-	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
-	if img := artifactImage(rec, store.KindFinal); img != nil {
-		b.WriteString(imageTag(img, "final image", 512))
+	img, err := compare.FinalImage(rec)
+	if err != nil {
+		img = nil // still running, or failed before the end
 	}
-	if a, ok := artifact(rec, store.KindPlot); ok {
+	var losses func(io.Writer) error
+	if a, ok := rec.LastArtifact(store.KindPlot); ok {
 		if data, err := os.ReadFile(a.Path); err == nil {
-			b.WriteString(imgTag(data, "losses", 480))
+			losses = pngBytes(data)
 		}
 	}
+	return runBundle("stylelab-run", recordTitle(rec), runLink(recordDB(rec), rec.ID), img, losses, rec.Params)
+}
+
+// runBundle shows one run: its title, its final image and loss plot side
+// by side (either may be nil), and its parameters.
+func runBundle(class, title, link string, img image.Image, losses func(io.Writer) error, params []store.Param) Bundle {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<div class=%q><h4>%s</h4>\n", class, html.EscapeString(title))
+	b.WriteString(link)
+	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
+	if img != nil {
+		b.WriteString(imageTag(img, "final image", 512))
+	}
+	if losses != nil {
+		b.WriteString(imgTag(losses, "losses", 480))
+	}
 	b.WriteString("</div>\n")
-	b.WriteString(paramsTable(rec.Params))
+	b.WriteString(plots.TableHTML(paramsTable(params)))
 	b.WriteString("</div>")
-	return htmlBundle(b.String(), recordTitle(rec))
+	return htmlBundle(b.String(), title)
 }
 
 func summariesBundle(runs []store.RunSummary) Bundle {
@@ -159,5 +177,9 @@ func summariesBundle(runs []store.RunSummary) Bundle {
 			r.Started.Local().Format("2006-01-02 15:04:05"), r.Duration.Round(time.Millisecond).String(),
 			loss, strings.Join(r.Tags, ",")}
 	}
-	return htmlBundle(plots.TableHTML(header, rows), plots.Table(header, rows))
+	ids := make([]int64, len(runs))
+	for i := range runs {
+		ids[i] = runs[i].ID
+	}
+	return htmlBundle(plots.TableHTML(header, rows)+runsLink(defaultDB(), ids), plots.Table(header, rows))
 }

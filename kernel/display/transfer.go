@@ -9,38 +9,59 @@ import (
 	"time"
 
 	"github.com/stylelab/stylelab/experiments"
+	"github.com/stylelab/stylelab/transfer"
 )
+
+// Options tune how Transfer shows a run.
+type Options struct {
+	// PreviewEvery is the most time between two previews of the image
+	// (besides the ten or so by iteration); 0 means 3 seconds, < 0 none.
+	PreviewEvery time.Duration
+}
 
 // Transfer runs cfg on lab with the cell's context, showing a live progress
 // bar (every cfg.ReportEvery iterations, at most a few times a second) and a
-// preview of the image (every cfg.SnapshotEvery iterations; when that is 0,
-// about ten times in the run; the store keeps each preview as a snapshot),
-// both updated in place. Interrupting the cell stops the run at its next
-// iteration; the store logs it INTERRUPTED and the result so far is
-// returned with the error. The result renders as HTML.
-func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config) (*experiments.Result, error) {
+// preview of the image, both updated in place. Previews come every few
+// seconds (Options.PreviewEvery) and every cfg.SnapshotEvery iterations
+// (when that is 0, about ten times in the run; the store keeps these as
+// snapshots). Interrupting the cell stops the run at its next iteration;
+// the store logs it INTERRUPTED and the result so far is returned with the
+// error. The result renders as HTML with the final image, so the preview
+// is removed when the run finishes.
+func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*transfer.Result, error) {
+	return TransferWith(ctx, lab, cfg, Options{})
+}
+
+// TransferWith is Transfer with options.
+func TransferWith(ctx context.Context, lab *experiments.Lab, cfg transfer.Config, opt Options) (*transfer.Result, error) {
 	if lab == nil {
 		return nil, errors.New("display: Transfer needs a lab (experiments.OpenLab)")
 	}
 	if cfg.SnapshotEvery == 0 {
 		cfg.SnapshotEvery = previewEvery(cfg)
 	}
+	if opt.PreviewEvery == 0 {
+		opt.PreviewEvery = 3 * time.Second
+	}
 	bar, err := New(ctx, progress{status: "starting"})
 	if err != nil {
 		return nil, err
 	}
 	var preview *Handle
-	var last experiments.Step
+	var last transfer.Step
 	var shown time.Time
-	hooks := experiments.Hooks{
-		Step: func(s experiments.Step) {
+	previewed := time.Now()
+	hooks := transfer.Hooks{
+		Step: func(s transfer.Step) {
 			last = s
 			if s.Iteration == s.Planned || time.Since(shown) >= 200*time.Millisecond {
 				shown = time.Now()
 				_ = bar.Update(progress{step: s, status: "running"})
 			}
 		},
-		Snapshot: func(s experiments.Snapshot) {
+		PreviewDue: func(int) bool { return opt.PreviewEvery > 0 && time.Since(previewed) >= opt.PreviewEvery },
+		Snapshot: func(s transfer.Snapshot) {
+			previewed = time.Now()
 			if preview == nil {
 				preview, _ = New(ctx, s.Image)
 				return
@@ -59,8 +80,16 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config)
 	final := progress{step: last, status: status}
 	if res != nil {
 		final.runID = res.RunID
+		if len(res.Stops) > 0 {
+			final.status += " (stopped by " + strings.Join(res.Stops, ", ") + ")"
+		}
+		final.link = runLink(lab.Store.Path(), res.RunID)
 		if preview != nil && res.Image != nil {
-			_ = preview.Update(res.Image)
+			if err == nil {
+				_ = preview.Update(bundle("text/html", "", "text/plain", "")) // the result shows the final image
+			} else {
+				_ = preview.Update(res.Image) // the image so far
+			}
 		}
 	}
 	_ = bar.Update(final)
@@ -68,10 +97,10 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg experiments.Config)
 }
 
 // previewEvery gives about ten previews in a run.
-func previewEvery(cfg experiments.Config) int {
+func previewEvery(cfg transfer.Config) int {
 	n := cfg.Iterations
 	if n <= 0 {
-		n = experiments.Defaults().Iterations
+		n = transfer.Defaults().Iterations
 	}
 	n *= max(1, len(cfg.Scales))
 	return max(1, n/10)
@@ -79,9 +108,10 @@ func previewEvery(cfg experiments.Config) int {
 
 // progress is the state of a running transfer, shown as a bar.
 type progress struct {
-	step   experiments.Step
+	step   transfer.Step
 	status string
 	runID  int64
+	link   string // HTML: the run on the web page, when one serves its store
 }
 
 func (p progress) Bundle() Bundle {
@@ -110,5 +140,5 @@ func (p progress) Bundle() Bundle {
 	plain := "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "] " + label + " " + info
 	htm := fmt.Sprintf(`<div style="font-family:monospace"><progress value="%d" max="%d" style="width:24em;vertical-align:middle"></progress> %s · %s</div>`,
 		s.Iteration, planned, html.EscapeString(label), html.EscapeString(info))
-	return htmlBundle(htm, plain)
+	return htmlBundle(htm+p.link, plain)
 }

@@ -18,7 +18,7 @@ class GoStylelabKernelTests(jupyter_kernel_test.KernelTests):
 
     completion_samples = [
         {"text": "fmt.Sprin", "matches": {"Sprint", "Sprintf", "Sprintln"}},
-        {"text": "experiments.Defa", "matches": {"Defaults"}},
+        {"text": "transfer.Defa", "matches": {"Defaults"}},
     ]
 
     complete_code_samples = ["1+1", "x := 6 * 7", "func f() int { return 1 }", 'import "math"', ""]

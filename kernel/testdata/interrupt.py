@@ -46,11 +46,11 @@ class InterruptTests(unittest.TestCase):
 
     def start_long_transfer(self, name):
         """Starts a long transfer and waits until its progress bar moves."""
-        code = f'''cfg := experiments.Defaults()
+        code = f'''cfg := transfer.Defaults()
 cfg.Name = "{name}"
 cfg.Experiment = "kernel-interrupt-test"
 cfg.ContentPath = filepath.Join(shared, "images", "tubingen.jpg")
-cfg.Styles = []experiments.Style{{{{Path: filepath.Join(shared, "images", "starry_night.jpg")}}}}
+cfg.Styles = []transfer.Style{{{{Path: filepath.Join(shared, "images", "starry_night.jpg")}}}}
 cfg.Size = 64
 cfg.Iterations = 100000
 res, err := display.Transfer(ctx, lab, cfg)'''
@@ -83,6 +83,7 @@ res, err := display.Transfer(ctx, lab, cfg)'''
 	"os"
 	"path/filepath"
 	"github.com/stylelab/stylelab/experiments"
+	"github.com/stylelab/stylelab/transfer"
 )
 shared := os.Getenv("STYLELAB_SHARED")
 lab, err := experiments.OpenLab(filepath.Join(shared, "weights", "vgg19-imagenet-tfjs-uint8"), "")

@@ -1,0 +1,184 @@
+package query
+
+import (
+	"strings"
+)
+
+// check matches a comparison's value with its field and returns the value
+// to bind: status in upper case, a time with T between date and time.
+func check(q string, n *cmpNode) (any, error) {
+	f, v := n.field, n.val
+	isLike := strings.HasSuffix(n.op, "like")
+	switch f.kind {
+	case fieldTag:
+		if n.op != "=" && n.op != "!=" && !isLike {
+			return nil, errorAt(q, n.opPos, "tag supports = != like and not like, not %s", n.op)
+		}
+		if v.kind != tString {
+			return nil, errorAt(q, v.pos, "tag compares with a quoted string, got %s", v.describe())
+		}
+		return v.str, nil
+	case fieldParam:
+		if v.kind == tNumber && !isLike {
+			return v.num, nil
+		}
+		return v.str, nil
+	case fieldMetric:
+		if isLike || v.kind != tNumber {
+			return nil, errorAt(q, v.pos, "metrics.%s compares with a number, e.g. < 1e4; got %s %s", f.key, n.op, v.describe())
+		}
+		return v.num, nil
+	}
+	switch f.col.typ {
+	case colNum:
+		if isLike || v.kind != tNumber {
+			return nil, errorAt(q, v.pos, "%s compares with a number, got %s %s", f.text, n.op, v.describe())
+		}
+		return v.num, nil
+	case colStatus:
+		if v.kind != tString {
+			return nil, errorAt(q, v.pos, "status compares with a quoted status such as \"FINISHED\", got %s", v.describe())
+		}
+		s := strings.ToUpper(v.str)
+		if !isLike && !validStatus(s) {
+			return nil, errorAt(q, v.pos, "unknown status %q; expected one of RUNNING, FINISHED, FAILED, INTERRUPTED", v.str)
+		}
+		return s, nil
+	case colTime:
+		if v.kind != tString {
+			return nil, errorAt(q, v.pos, "%s compares with a quoted time such as \"2025-01-31\" or \"2025-01-31 14:00\", got %s", f.text, v.describe())
+		}
+		if !isLike {
+			return strings.Replace(v.str, " ", "T", 1), nil
+		}
+		return v.str, nil
+	}
+	if v.kind != tString {
+		return nil, errorAt(q, v.pos, "%s compares with a quoted string, got %s (write %q)", f.text, v.describe(), v.text)
+	}
+	return v.str, nil
+}
+
+// validStatus reports whether s is a status the store records.
+func validStatus(s string) bool {
+	switch s {
+	case "RUNNING", "FINISHED", "FAILED", "INTERRUPTED":
+		return true
+	}
+	return false
+}
+
+// SQL compiles the query for dialect d into a SELECT of columns (a list of
+// expressions over the runs table, aliased r) and the arguments to bind.
+// Every user value, param key and metric key is an argument; only
+// whitelisted names and fixed fragments are written into the text. Runs
+// come in the query's order, then newest first.
+func (q *Query) SQL(d Dialect, columns string) (string, []any) {
+	w := &sqlWriter{d: d}
+	w.WriteString("SELECT " + columns + " FROM runs r")
+	if q.where != nil {
+		w.WriteString(" WHERE ")
+		w.expr(q.where)
+	}
+	w.WriteString(" ORDER BY ")
+	for _, o := range q.order {
+		w.orderExpr(o.field)
+		if o.desc {
+			w.WriteString(" DESC NULLS LAST, ")
+		} else {
+			w.WriteString(" ASC NULLS LAST, ")
+		}
+	}
+	w.WriteString("r.id DESC")
+	if q.limit >= 0 {
+		w.WriteString(" LIMIT " + w.bind(q.limit))
+	}
+	return w.String(), w.args
+}
+
+// sqlWriter builds a statement and its arguments in step.
+type sqlWriter struct {
+	strings.Builder
+	d    Dialect
+	args []any
+}
+
+// bind adds an argument and returns its placeholder.
+func (w *sqlWriter) bind(v any) string {
+	w.args = append(w.args, v)
+	return w.d.Placeholder(len(w.args))
+}
+
+func (w *sqlWriter) expr(n exprNode) {
+	switch n := n.(type) {
+	case boolNode:
+		join := " OR "
+		if n.and {
+			join = " AND "
+		}
+		w.WriteByte('(')
+		for i, k := range n.kids {
+			if i > 0 {
+				w.WriteString(join)
+			}
+			w.expr(k)
+		}
+		w.WriteByte(')')
+	case notNode:
+		w.WriteString("(NOT ")
+		w.expr(n.kid)
+		w.WriteByte(')')
+	case *cmpNode:
+		w.cmp(n)
+	}
+}
+
+// op maps a query operator to SQL; the operator set is closed.
+func (w *sqlWriter) op(op string) string {
+	switch op {
+	case "like":
+		return w.d.Like()
+	case "not like":
+		return "NOT " + w.d.Like()
+	}
+	return op // = != < <= > >= (checked by the lexer)
+}
+
+func (w *sqlWriter) cmp(n *cmpNode) {
+	f := n.field
+	switch f.kind {
+	case fieldTag:
+		// "!=" and "not like" mean: has no such tag.
+		match := "="
+		if strings.HasSuffix(n.op, "like") {
+			match = w.d.Like()
+		}
+		if n.op == "!=" || n.op == "not like" {
+			w.WriteString("NOT ")
+		}
+		w.WriteString("EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND t.tag " + match + " " + w.bind(n.arg) + ")")
+	case fieldParam:
+		col := "p.text"
+		if _, num := n.arg.(float64); num {
+			col = "p.num"
+		}
+		w.WriteString("EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) +
+			" AND " + col + " " + w.op(n.op) + " " + w.bind(n.arg) + ")")
+	case fieldMetric:
+		w.WriteString("EXISTS (SELECT 1 FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) +
+			" AND m." + f.agg + " " + w.op(n.op) + " " + w.bind(n.arg) + ")")
+	case fieldRun:
+		w.WriteString("coalesce(" + f.col.sql + " " + w.op(n.op) + " " + w.bind(n.arg) + ", FALSE)")
+	}
+}
+
+func (w *sqlWriter) orderExpr(f fieldRef) {
+	switch f.kind {
+	case fieldRun:
+		w.WriteString(f.col.sql)
+	case fieldParam:
+		w.WriteString("(SELECT coalesce(p.num, p.text) FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) + ")")
+	case fieldMetric:
+		w.WriteString("(SELECT m." + f.agg + " FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) + ")")
+	}
+}
