@@ -14,7 +14,7 @@
 // a channel nobody sends on) cannot be preempted: a cell that has not
 // stopped a second after its interrupt is abandoned, ends as Interrupted,
 // and later cells run on a new goroutine (see runner.go for the
-// trade-off: should the abandoned one wake up, it finishes its statement
+// trade-off: should the abandoned one wake up, it runs a few statements
 // concurrently with them). After an interrupt the session and all its
 // variables remain.
 //

@@ -172,8 +172,8 @@ func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, resul
 func abandonedError() *cellError {
 	value := "the cell was interrupted while blocked in compiled code that does not watch ctx " +
 		"(time.Sleep, a channel operation, a lock, a system call): its goroutine is left behind, blocked. " +
-		"The session and its variables are kept; should the goroutine wake up, it finishes the statement it was blocked in, " +
-		"concurrently with later cells, then stops"
+		"The session and its variables are kept; should the goroutine wake up, it finishes the statement it was blocked in " +
+		"and stops within a few more, concurrently with later cells"
 	return &cellError{Name: "Interrupted", Value: value, Traceback: []string{"Interrupted: " + value}}
 }
 

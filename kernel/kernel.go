@@ -34,7 +34,7 @@ type kernel struct {
 	stdin  *stdinPipe
 	inputs chan *jupyter.Message // input_reply messages from the stdin channel
 	guard  guard                 // the bounds of stacks and memory cells are held to
-	mon    *monitor              // the crash monitor; nil if none
+	mon    *monitor              // the crash monitor's link
 
 	// shell goroutine only
 	count    int
@@ -72,16 +72,9 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 		closeSockets()
 		socks.Close()
 	}()
-	var mon *monitor
-	if len(settings.MonitorCommand) > 0 {
-		if mon, err = startMonitor(settings.MonitorCommand, connectionFile, socks.Session); err != nil {
-			logger.Printf("no crash monitor: %v", err) // the kernel runs without
-		}
-		defer mon.stop()
-	}
 
 	k := &kernel{ctx: ctx, socks: socks, log: logger, inputs: make(chan *jupyter.Message, 1), quit: make(chan bool, 1),
-		guard: newGuard(settings), mon: mon}
+		guard: newGuard(settings)}
 	stdin, stdout, stderr := os.Stdin, os.Stdout, os.Stderr
 	if err := k.captureStreams(); err != nil {
 		return err
@@ -89,6 +82,15 @@ func Serve(ctx context.Context, connectionFile string, settings Settings, logw i
 	defer k.restoreStreams(stdin, stdout, stderr)
 	if k.in, err = newInterp(diagWriter{logger}, k.goroutinePanics); err != nil {
 		return err
+	}
+	k.mon = newMonitor(socks.Session)
+	defer k.mon.stop()
+	if len(settings.MonitorCommand) > 0 {
+		go func() {
+			if err := k.mon.start(settings.MonitorCommand, connectionFile, stderr); err != nil {
+				logger.Printf("no crash monitor: %v", err) // the kernel runs without
+			}
+		}()
 	}
 
 	go func() {

@@ -42,54 +42,72 @@ const monitorWait = 1500 * time.Millisecond
 const stderrTail = 256 << 10
 
 // monitor is the kernel's end of the control pipe to its crash monitor.
+// The monitor process starts in the background (start), at a lower
+// priority, not to delay the kernel; what the kernel says before it is up
+// is sent once it is. A crash in the few tens of milliseconds before that
+// is not reported.
 type monitor struct {
-	mu sync.Mutex
-	w  *os.File
+	mu      sync.Mutex
+	w       *os.File // nil until the process is up, and once stopped
+	session string
+	parent  string // the last cell's header
+	stopped bool
 }
 
-// startMonitor starts command (with the connection file as its last
-// argument) as the crash monitor of the kernel of session, and makes it
-// the reader of the process's standard error; the monitor writes to the
-// standard error the process had.
-func startMonitor(command []string, connectionFile, session string) (*monitor, error) {
+func newMonitor(session string) *monitor { return &monitor{session: session} }
+
+// start starts command (with the connection file as its last argument) as
+// the crash monitor, and makes it the reader of the process's standard
+// error (file descriptor 2); the monitor writes to stderr, the file that
+// descriptor 2 was.
+func (m *monitor) start(command []string, connectionFile string, stderr *os.File) error {
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("kernel: crash monitor: %w", err)
+		return fmt.Errorf("kernel: crash monitor: %w", err)
 	}
 	defer ctlR.Close()
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		ctlW.Close()
-		return nil, fmt.Errorf("kernel: crash monitor: %w", err)
+		return fmt.Errorf("kernel: crash monitor: %w", err)
 	}
 	defer errR.Close()
 	defer errW.Close()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		ctlW.Close()
+		return nil
+	}
 	cmd := exec.Command(command[0], append(command[1:], connectionFile)...)
-	cmd.Stdin, cmd.Stderr = ctlR, os.Stderr
+	cmd.Stdin, cmd.Stderr = ctlR, stderr
 	cmd.ExtraFiles = []*os.File{errR} // its file descriptor 3
 	if err := cmd.Start(); err != nil {
 		ctlW.Close()
-		return nil, fmt.Errorf("kernel: starting the crash monitor: %w", err)
+		return fmt.Errorf("kernel: starting the crash monitor: %w", err)
 	}
 	go cmd.Wait() // should it end first, it is no zombie
+	// It waits, mostly: its start must not slow the kernel's.
+	syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
+	m.w = ctlW
+	if err := syscall.Dup3(int(errW.Fd()), 2, 0); err != nil {
+		m.write("bye", "") // the monitor ends quietly
+		m.w.Close()
+		m.w = nil
+		return fmt.Errorf("kernel: crash monitor: redirecting standard error: %w", err)
+	}
 	// Were the monitor to end, writes to standard error would fail (EPIPE)
 	// rather than end the process: a handled SIGPIPE does not kill.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-	m := &monitor{w: ctlW}
-	if err := syscall.Dup3(int(errW.Fd()), 2, 0); err != nil {
-		m.stop() // the monitor ends quietly
-		return nil, fmt.Errorf("kernel: crash monitor: redirecting standard error: %w", err)
+	m.write("session", m.session)
+	if m.parent != "" {
+		m.write("parent", m.parent)
 	}
-	m.send("session", session)
-	return m, nil
+	return nil
 }
 
-func (m *monitor) send(kind, value string) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// write sends a line to the monitor; m.mu is held.
+func (m *monitor) write(kind, value string) {
 	if m.w != nil {
 		// One write per line: the pipe keeps it whole (less than PIPE_BUF).
 		m.w.WriteString(kind + " " + value + "\n")
@@ -99,21 +117,25 @@ func (m *monitor) send(kind, value string) {
 // cell tells the monitor which request is running.
 func (m *monitor) cell(h jupyter.Header) {
 	data, err := json.Marshal(h)
-	if err == nil {
-		m.send("parent", string(data))
+	if err != nil {
+		return
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.parent = string(data)
+	m.write("parent", m.parent)
 }
 
 // stop tells the monitor that the kernel ends normally.
 func (m *monitor) stop() {
-	if m == nil {
-		return
-	}
-	m.send("bye", "")
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.w.Close()
-	m.w = nil
+	m.stopped = true
+	if m.w != nil {
+		m.write("bye", "")
+		m.w.Close()
+		m.w = nil
+	}
 }
 
 // Monitor is the crash monitor of the kernel of connectionFile: it reads

@@ -20,13 +20,14 @@ import (
 // gomacro create a Run for the new runner, by calling an interpreted
 // function from it, and gives that Run to the top level. The old runner
 // keeps its Run, whose interrupt stays pending: should it wake up, it
-// finishes the statement it was blocked in and stops at the next one,
-// then ends.
+// finishes the statement it was blocked in and stops within a few more
+// (gomacro looks at its signals every few statements), then ends.
 //
 // The trade-off: until it stops, the abandoned cell runs concurrently
-// with later cells. The statement it was blocked in may still assign
-// variables (x = <-ch) or print into a later cell's output; compiled code
-// it was in (a transfer that watches ctx) finishes on its own.
+// with later cells. The statement it was blocked in, and the few after,
+// may still assign variables (x = <-ch) or print into a later cell's
+// output; compiled code it was in (a transfer that watches ctx) finishes
+// on its own.
 
 // interruptGrace is how long an interrupted cell has to stop before it is
 // abandoned.
