@@ -35,7 +35,8 @@ const supportedFormats = "supported: a TensorFlow.js layers model (directory wit
 // converted once and kept in the cache directory ($STYLELAB_CACHE, else the
 // user cache's stylelab/weights) under the source's sha256, so loading the
 // same source again only hashes it and reads the cache. A cache that cannot
-// be written is skipped.
+// be written is skipped. Processes sharing a cache folder convert a source
+// once: the others wait for that conversion (a lock file in the folder).
 func Load(path string) (*vgg.Weights, error) { return load(path, true) }
 
 // LoadFeatures is Load without the classifier (fc6-fc8): the convolutions
@@ -55,10 +56,13 @@ func load(path string, classifier bool) (*vgg.Weights, error) {
 		return nil, err
 	}
 	cp, cerr := cachePath(sum)
-	if cerr == nil {
+	for try := 0; cerr == nil && try < 2; try++ {
 		if w, err := loadCache(cp, classifier); err == nil && w.SHA256 == sum {
 			w.Source = path
 			return w, nil
+		}
+		if try == 0 { // not cached: convert holding the lock, or wait for the process that holds it and read its cache
+			defer lockConversion(cp)()
 		}
 	}
 	var w *vgg.Weights
