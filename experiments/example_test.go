@@ -51,10 +51,10 @@ func ExampleLab_Run() {
 		panic(err)
 	}
 	fmt.Println(rec.Status, rec.LastStep, res.Image.Bounds().Dx(), res.Image.Bounds().Dy())
-	fmt.Println(rec.Message)
+	fmt.Println(rec.Message, rec.Tags) // OpenLab checks the weights against their published sha256
 	// Output:
 	// FINISHED 3 48 36
-	// stopped by iterations
+	// stopped by iterations []
 }
 
 // A sweep over the ratio alpha/beta; run again, it finds every point done.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"sync"
 
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/store"
@@ -15,12 +16,25 @@ import (
 	"github.com/stylelab/stylelab/weights"
 )
 
+// UnverifiedWeights is the tag of runs whose weights match no published
+// sha256 (stylelab weights list): query them with tag = "unverified-weights".
+const UnverifiedWeights = "unverified-weights"
+
 // Lab is a VGG-19 and an experiment store: every run it makes is logged as
 // it happens (parameters, each step's losses, snapshots, the final image and
 // its loss plot), whether it finishes, fails or is interrupted.
 type Lab struct {
-	Model *vgg.Model
+	Model *vgg.Model // the raw network; runs with a normalised one derive it (ModelFor)
 	Store *store.Store
+
+	mu         sync.Mutex
+	normalised map[normalisedKey]*vgg.Model
+}
+
+// normalisedKey names a normalised network: its image folder and pooling.
+type normalisedKey struct {
+	images  string
+	pooling vgg.Pooling
 }
 
 // OpenLab loads the weights (see weights.Locate for how an empty path is
@@ -51,6 +65,51 @@ func OpenLab(weightsPath, dbPath string) (*Lab, error) {
 	return &Lab{Model: m, Store: s}, nil
 }
 
+// ModelFor returns the network p runs on: Model for a raw network, or
+// Model normalised over p's image set with p's pooling (NetworkWeights),
+// made once per image folder and pooling and kept in the lab.
+func (l *Lab) ModelFor(p *transfer.Plan) (*vgg.Model, error) {
+	if p.Network == transfer.Raw {
+		if n := l.Model.Weights().Normalised; n != nil {
+			return nil, fmt.Errorf("experiments: the lab's weights %s are normalised already: load the raw weights for network=raw", l.Model.Weights().Source)
+		}
+		return l.Model, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := normalisedKey{p.NormaliseImages, p.Pooling}
+	if m := l.normalised[key]; m != nil {
+		return m, nil
+	}
+	w, err := NetworkWeights(l.Model.Weights(), p)
+	if err != nil {
+		return nil, err
+	}
+	m, err := vgg.New(w)
+	if err != nil {
+		return nil, err
+	}
+	if l.normalised == nil {
+		l.normalised = map[normalisedKey]*vgg.Model{}
+	}
+	l.normalised[key] = m
+	return m, nil
+}
+
+// NetworkWeights returns the weights plan p runs on, given raw weights w:
+// w for a raw network, or w normalised over p.NormaliseImages ("" for the
+// standard set) with p.Pooling by weights.Normalised, which caches them.
+func NetworkWeights(w *vgg.Weights, p *transfer.Plan) (*vgg.Weights, error) {
+	if p.Network == transfer.Raw {
+		return w, nil
+	}
+	n, err := weights.Normalised(w, p.NormaliseImages, p.Pooling)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: network=normalised: %w", err)
+	}
+	return n, nil
+}
+
 // Close closes the store.
 func (l *Lab) Close() error { return l.Store.Close() }
 
@@ -68,7 +127,11 @@ func (l *Lab) Run(ctx context.Context, cfg transfer.Config, hooks transfer.Hooks
 // snapshots, the final image and its loss plot. Result.RunID is its id in
 // the store. An interrupted or failed run keeps what it logged.
 func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hooks) (*transfer.Result, error) {
-	spec := l.spec(p)
+	m, err := l.ModelFor(p)
+	if err != nil {
+		return nil, err
+	}
+	spec := runSpec(p, m)
 	run, err := l.Store.StartRun(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -104,7 +167,7 @@ func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hook
 			}
 		},
 	}
-	res, runErr := transfer.Run(ctx, l.Model, &tracked, logging)
+	res, runErr := transfer.Run(ctx, m, &tracked, logging)
 	res.Plan = p
 	res.RunID = run.ID()
 	if res.Image != nil {
@@ -146,8 +209,8 @@ func saveImage(run *store.Run, kind, name string, step int, img image.Image, met
 	return err
 }
 
-// spec describes the run for the store: its settings, identity and inputs.
-func (l *Lab) spec(p *transfer.Plan) store.RunSpec {
+// runSpec describes the run of p on m for the store: its settings, identity and inputs.
+func runSpec(p *transfer.Plan, m *vgg.Model) store.RunSpec {
 	inputs := []store.Input{input("content", p.Content)}
 	for _, s := range p.Styles {
 		inputs = append(inputs, input("style", s))
@@ -160,11 +223,15 @@ func (l *Lab) spec(p *transfer.Plan) store.RunSpec {
 		params = append(params, store.Param{Key: q.Key, Value: q.Value})
 	}
 	version, commit := Version()
-	weights := l.Model.Weights().SHA256
+	weights := m.Weights().SHA256
+	var tags []string
+	if !m.Weights().Verified {
+		tags = append(tags, UnverifiedWeights) // the files match no published sha256
+	}
 	return store.RunSpec{
 		Name: p.Name, Experiment: p.Experiment, Seed: p.Seed,
 		Version: version, Commit: commit, WeightsSHA256: weights,
-		Inputs: inputs, Params: params, Identity: p.Identity(weights),
+		Inputs: inputs, Params: params, Identity: p.Identity(weights), Tags: tags,
 	}
 }
 

@@ -56,6 +56,9 @@ func TestLabLogsRuns(t *testing.T) {
 	if rec.Status != store.StatusFinished || rec.LastStep != 6 {
 		t.Errorf("status %s, last step %d; want FINISHED at 6", rec.Status, rec.LastStep)
 	}
+	if len(rec.Tags) != 1 || rec.Tags[0] != UnverifiedWeights {
+		t.Errorf("tags %v: weights read without their checksums must be tagged %s", rec.Tags, UnverifiedWeights)
+	}
 	if v, _ := rec.Param("ratio"); v != "0.001" {
 		t.Errorf("ratio param %q, want 0.001", v)
 	}

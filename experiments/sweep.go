@@ -121,11 +121,14 @@ func (l *Lab) Sweep(ctx context.Context, base transfer.Config, axes []Axis, hook
 	if err != nil {
 		return nil, err
 	}
-	weights := l.Model.Weights().SHA256
 	var out []SweepPoint
 	for i, pt := range points {
 		p := SweepPoint{Point: pt}
-		id, done, err := l.Store.FindIdentity(ctx, pt.Plan.Experiment, pt.Plan.Identity(weights))
+		m, err := l.ModelFor(pt.Plan)
+		if err != nil {
+			return out, fmt.Errorf("experiments: sweep point %d of %d (%s): %w", i+1, len(points), pt.Name(), err)
+		}
+		id, done, err := l.Store.FindIdentity(ctx, pt.Plan.Experiment, pt.Plan.Identity(m.Weights().SHA256))
 		if err != nil {
 			return out, err
 		}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/stylelab/stylelab/store/query"
 )
@@ -37,7 +38,7 @@ func (s *Store) ExportCSV(ctx context.Context, w io.Writer, query string) error 
 	cw := csv.NewWriter(w)
 	header := []string{"run_id", "run_name", "experiment", "status", "step", "wall_seconds", "key", "value"}
 	for _, k := range keys {
-		header = append(header, "params."+k)
+		header = append(header, cell("params."+k))
 	}
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("store: export csv: %w", err)
@@ -47,15 +48,15 @@ func (s *Store) ExportCSV(ctx context.Context, w io.Writer, query string) error 
 		if err := s.fillRecord(ctx, rec); err != nil {
 			return fmt.Errorf("store: export csv: run %d: %w", sum.ID, err)
 		}
-		fixed := []string{strconv.FormatInt(rec.ID, 10), rec.Name, rec.Experiment, string(rec.Status)}
+		fixed := []string{strconv.FormatInt(rec.ID, 10), cell(rec.Name), cell(rec.Experiment), string(rec.Status)}
 		var params []string
 		for _, k := range keys {
 			v, _ := rec.Param(k)
-			params = append(params, v)
+			params = append(params, cell(v))
 		}
 		rows := [][]string{}
 		for _, m := range rec.Metrics {
-			rows = append(rows, []string{strconv.Itoa(m.Step), formatFloat(m.Wall), m.Key, formatFloat(m.Value)})
+			rows = append(rows, []string{strconv.Itoa(m.Step), formatFloat(m.Wall), cell(m.Key), formatFloat(m.Value)})
 		}
 		if len(rows) == 0 {
 			rows = append(rows, []string{"", "", "", ""})
@@ -147,4 +148,17 @@ func ReadJSON(r io.Reader) ([]RunRecord, error) {
 		out[i] = fromJSON(&runs[i])
 	}
 	return out, nil
+}
+
+// cell keeps a text value from being read as a formula by a spreadsheet
+// (OWASP's CSV injection advice): text starting with = + - @, a tab or a
+// carriage return gets a leading apostrophe. Numbers stay numbers.
+func cell(v string) string {
+	if v == "" || strings.IndexByte("=+-@\t\r", v[0]) < 0 {
+		return v
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return v
+	}
+	return "'" + v
 }

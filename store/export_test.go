@@ -172,3 +172,37 @@ func TestExportCSVRoundTrip(t *testing.T) {
 		t.Errorf("bad query: %v", err)
 	}
 }
+
+// TestExportCSVNeutralisesFormulas: names and parameter values that a
+// spreadsheet would run as formulas are exported as text; numbers stay numbers.
+func TestExportCSVNeutralisesFormulas(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	r := mustStart(t, s, RunSpec{Name: `=HYPERLINK("http://x","click")`, Experiment: "+cmd|' /C calc'!A0",
+		Params: []Param{{"note", "@SUM(1+1)"}, {"ratio", "-1e-3"}, {"tab", "\tx"}}})
+	mustLog(t, r, 1, 0.5, map[string]float64{"total": -2})
+	mustFinish(t, r, StatusFinished, "")
+	var buf bytes.Buffer
+	if err := s.ExportCSV(ctx, &buf, ""); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want a header and one step", len(rows))
+	}
+	byCol := map[string]string{}
+	for i, h := range rows[0] {
+		byCol[h] = rows[1][i]
+	}
+	for col, want := range map[string]string{
+		"run_name": `'=HYPERLINK("http://x","click")`, "experiment": "'+cmd|' /C calc'!A0",
+		"params.note": "'@SUM(1+1)", "params.tab": "'\tx", "params.ratio": "-1e-3", "value": "-2",
+	} {
+		if byCol[col] != want {
+			t.Errorf("%s = %q, want %q", col, byCol[col], want)
+		}
+	}
+}

@@ -32,15 +32,17 @@ type Config struct {
 	ContentImage image.Image // ... or an image
 	Styles       []Style
 
-	ContentLayers []string      // default conv4_2
-	StyleLayers   []LayerWeight // default conv1_1 ... conv5_1, each 1/5; all weights 0 means equal
-	Alpha         float64       // content weight; default 1
-	Beta          float64       // style weight; default 1e3 (alpha and beta both 0 mean the defaults)
-	Ratio         float64       // alpha/beta: when set, beta = Alpha/Ratio (Beta must then be 0)
-	TVWeight      float64       // total variation weight; default 0
-	Scaling       string        // "paper" (default) or "johnson"
-	GramRescale   string        // "positions" (default: style Gram targets scaled by M_out/M_style) or "none"
-	Pooling       string        // "avg" (the paper's choice, default) or "max"
+	ContentLayers   []string      // default conv4_2
+	StyleLayers     []LayerWeight // default conv1_1 ... conv5_1, each 1/5; all weights 0 means equal
+	Alpha           float64       // content weight; default 1
+	Beta            float64       // style weight; default 1e3 (alpha and beta both 0 mean the defaults)
+	Ratio           float64       // alpha/beta: when set, beta = Alpha/Ratio (Beta must then be 0)
+	TVWeight        float64       // total variation weight; default 0
+	Scaling         string        // "paper" (default) or "johnson"
+	GramRescale     string        // "positions" (default: style Gram targets scaled by M_out/M_style) or "none"
+	Pooling         string        // "avg" (the paper's choice, default) or "max"
+	Network         string        // "raw" (default) or "normalised": VGG-19 rescaled so each conv filter's mean activation is 1
+	NormaliseImages string        // with Network "normalised": the folder of images measured on; "" for the standard set
 
 	Optimizer    string  // "lbfgs" (default) or "adam"
 	Iterations   int     // per scale; default 500

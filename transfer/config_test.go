@@ -61,6 +61,8 @@ func TestBadConfigIsRefused(t *testing.T) {
 		{"unknown bounds", func(c *Config) { c.Bounds = "soft" }, []string{`"soft"`, "pixels", "none"}},
 		{"unknown colour mode", func(c *Config) { c.Colour = "sepia" }, []string{`"sepia"`, "keep", "luminance"}},
 		{"missing init image", func(c *Config) { c.Init = filepath.Join(dir, "start.png") }, []string{"init image", "start.png"}},
+		{"unknown network", func(c *Config) { c.Network = "pruned" }, []string{`"pruned"`, "raw", "normalised"}},
+		{"image set not a folder", func(c *Config) { c.Network, c.NormaliseImages = "normalised", text }, []string{"notes.jpg", "is not a folder", "standard set"}},
 	}
 	m := sharedModel(t)
 	for _, tc := range tests {

@@ -54,6 +54,17 @@ const (
 
 func (c Colour) String() string { return [...]string{"", "keep", "luminance"}[c] }
 
+// Network is which VGG-19 a run uses.
+type Network int
+
+// The networks.
+const (
+	Raw        Network = iota // the weights as trained
+	Normalised                // rescaled so each conv filter's mean activation over an image set is 1 (the paper's)
+)
+
+func (n Network) String() string { return [...]string{"raw", "normalised"}[n] }
+
 // Image is an input image with where it came from and its hashes.
 type Image struct {
 	Path   string // "" for an image given in memory
@@ -78,6 +89,10 @@ type Plan struct {
 	TVWeight      float64
 	Scaling       loss.Scaling
 	Pooling       ops.Pooling
+	Network       Network
+	// NormaliseImages is the folder of images a Normalised network is
+	// measured on; "" for the standard set (weights.StandardSet).
+	NormaliseImages string
 
 	Optimizer    Optimizer
 	Iterations   int  // at most, per scale
@@ -135,6 +150,17 @@ func (c Config) Resolve() (*Plan, error) {
 	}
 	if p.Pooling, err = ops.ParsePooling(c.Pooling); err != nil {
 		bad("%w", err)
+	}
+	switch c.Network {
+	case "raw":
+	case "normalised", "normalized":
+		p.Network = Normalised
+		p.NormaliseImages = c.NormaliseImages
+		if d := c.NormaliseImages; d != "" && !dirExists(d) {
+			bad("normalise_images %q is not a folder: give a folder of photos (jpg or png), or leave it empty for the standard set", d)
+		}
+	default:
+		bad("unknown network %q: use \"raw\" or \"normalised\"", c.Network)
 	}
 	switch c.Optimizer {
 	case "lbfgs":
@@ -246,7 +272,7 @@ func (c Config) withDefaults() Config {
 	for _, s := range []struct {
 		v   *string
 		def string
-	}{{&c.Bounds, d.Bounds}, {&c.GramRescale, d.GramRescale}, {&c.Scaling, d.Scaling}, {&c.Pooling, d.Pooling}, {&c.Optimizer, d.Optimizer}, {&c.LineSearch, d.LineSearch}, {&c.Init, d.Init}} {
+	}{{&c.Bounds, d.Bounds}, {&c.GramRescale, d.GramRescale}, {&c.Scaling, d.Scaling}, {&c.Pooling, d.Pooling}, {&c.Network, d.Network}, {&c.Optimizer, d.Optimizer}, {&c.LineSearch, d.LineSearch}, {&c.Init, d.Init}} {
 		if *s.v == "" {
 			*s.v = s.def
 		}
@@ -432,6 +458,15 @@ func (p *Plan) Params() []Param {
 			if p.Optimizer != Adam {
 				continue
 			}
+		case "network":
+			v = p.Network.String()
+		case "normalise_images":
+			if p.Network != Normalised {
+				continue
+			}
+			if v == "" {
+				v = "standard"
+			}
 		}
 		out = append(out, Param{Key: s.Key, Value: v})
 	}
@@ -461,6 +496,11 @@ func pixelsSHA256(img image.Image) string {
 }
 
 func validWeight(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0 }
+
+func dirExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
 
 func fileExists(path string) bool {
 	st, err := os.Stat(path)

@@ -108,6 +108,8 @@ var settings = []Setting{
 	str("scaling", "Scaling", "loss scaling: paper (E_l = 1/(4N²M²) Σ(G-A)²) or johnson (per element)", "paper", true, func(c *Config) *string { return &c.Scaling }),
 	str("gram_rescale", "GramRescale", "style Gram targets: positions (scaled by M_out/M_style, so a style image of another size gives the same statistics per position) or none", "positions", true, func(c *Config) *string { return &c.GramRescale }),
 	str("pooling", "Pooling", "pooling: avg (the paper's) or max", "avg", true, func(c *Config) *string { return &c.Pooling }),
+	str("network", "Network", "raw (VGG-19 as trained) or normalised (each conv filter's mean activation over an image set scaled to 1, as in the paper)", "raw", true, func(c *Config) *string { return &c.Network }),
+	str("normalise_images", "NormaliseImages", "folder of images the normalised network is measured on (empty: the standard set); used with -network normalised", "", true, func(c *Config) *string { return &c.NormaliseImages }),
 	str("optimizer", "Optimizer", "lbfgs or adam", "lbfgs", true, func(c *Config) *string { return &c.Optimizer }),
 	integer("iterations", "Iterations", "iterations per scale", "500", func(c *Config) *int { return &c.Iterations }),
 	integer("lbfgs_history", "LBFGSHistory", "L-BFGS history size", "20", func(c *Config) *int { return &c.LBFGSHistory }),

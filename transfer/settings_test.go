@@ -100,3 +100,49 @@ func TestApplyTakesValuesAsGiven(t *testing.T) {
 		})
 	}
 }
+
+// TestNetworkParams: a run records its network, and the image set of a
+// normalised one ("standard" for the built-in set), and the two networks
+// are different runs.
+func TestNetworkParams(t *testing.T) {
+	folder := t.TempDir()
+	tests := []struct {
+		network, images string
+		want            Network
+		params          map[string]string // "" = not recorded
+	}{
+		{"", "", Raw, map[string]string{"network": "raw", "normalise_images": ""}},
+		{"raw", folder, Raw, map[string]string{"network": "raw", "normalise_images": ""}},
+		{"normalised", "", Normalised, map[string]string{"network": "normalised", "normalise_images": "standard"}},
+		{"normalized", folder, Normalised, map[string]string{"network": "normalised", "normalise_images": folder}},
+	}
+	ids := map[Network]string{}
+	for _, tc := range tests {
+		t.Run(tc.network+"/"+tc.images, func(t *testing.T) {
+			cfg := paperConfig(t, 64, 1)
+			cfg.Network, cfg.NormaliseImages = tc.network, tc.images
+			p, err := cfg.Resolve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, q := range p.Params() {
+				got[q.Key] = q.Value
+			}
+			for k, v := range tc.params {
+				if got[k] != v {
+					t.Errorf("param %s = %q, want %q", k, got[k], v)
+				}
+			}
+			if p.Network != tc.want {
+				t.Errorf("plan network %v, want %v", p.Network, tc.want)
+			}
+			if tc.images == "" {
+				ids[p.Network] = p.Identity("same weights")
+			}
+		})
+	}
+	if ids[Raw] == ids[Normalised] {
+		t.Error("raw and normalised networks give the same identity")
+	}
+}

@@ -42,11 +42,18 @@ var TorchPreprocessing = Preprocessing{Scale: 1, Mean: [3]float32{0.485, 0.456, 
 
 // Weights is a VGG-19 in canonical form, whatever file it came from.
 type Weights struct {
-	Source     string // what it was loaded from, for humans
-	SHA256     string // hex sha256 of the source file (or of the manifest for multi-file models)
+	Source string // what it was loaded from, for humans
+	SHA256 string // hex sha256 of the source file (or of the manifest for multi-file models)
+	// Verified is true when every file of the source matched the published
+	// sha256 of a model that `stylelab weights fetch` knows; Provenance says
+	// in a line what was checked ("verified: ..." or "unverified: ..."), for
+	// a run to record beside SHA256.
+	Verified   bool
+	Provenance string
 	Preprocess Preprocessing
-	Conv       []ConvParams  // the 16 conv layers, conv1_1 first
-	FC         []DenseParams // fc6, fc7, fc8, or empty when the classifier is absent
+	Conv       []ConvParams   // the 16 conv layers, conv1_1 first
+	FC         []DenseParams  // fc6, fc7, fc8, or empty when the classifier is absent
+	Normalised *Normalisation // how the weights were normalised (Normalise), nil for raw weights
 }
 
 // ConvNames lists VGG-19's conv layers in order.

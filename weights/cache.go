@@ -17,13 +17,14 @@ import (
 )
 
 // The cache file: cacheMagic, uint32 version, uint32 JSON length, uint32
-// CRC-32C of the payload, uint32 zero, the JSON cacheMeta, zero padding to
-// a multiple of 64 bytes, then every array as little-endian float32, in
-// order: conv kernel and bias for conv1_1 ... conv5_4, then weight and bias
-// for fc6, fc7, fc8.
+// CRC-32C of everything after the header (metadata, padding and payload),
+// uint32 zero, the JSON cacheMeta, zero padding to a multiple of 64 bytes,
+// then every array as little-endian float32, in order: conv kernel and
+// bias for conv1_1 ... conv5_4, then weight and bias for fc6, fc7, fc8.
+// Version 1 checksummed the payload only; its files are converted again.
 const (
 	cacheMagic     = "SLVGG19W"
-	cacheVersion   = 1
+	cacheVersion   = 2
 	cacheHeaderLen = 24
 	cacheExt       = ".slw"
 )
@@ -31,9 +32,15 @@ const (
 type cacheMeta struct {
 	Source     string            `json:"source"`
 	SHA256     string            `json:"sha256"`
+	Origin     string            `json:"origin,omitempty"` // absolute path of the source, to convert it again
+	Verified   bool              `json:"verified"`
+	Provenance string            `json:"provenance,omitempty"`
 	Preprocess vgg.Preprocessing `json:"preprocess"`
 	Layers     []cacheLayer      `json:"layers"`
 	Floats     int64             `json:"floats"`
+
+	// Normalised is the provenance of normalised weights (vgg.Normalise).
+	Normalised *vgg.Normalisation `json:"normalised,omitempty"`
 }
 
 // cacheLayer is a conv layer (In=Cin, Out=Cout, 3x3 kernel) or an fc layer.
@@ -67,12 +74,13 @@ func cachePath(sum string) (string, error) {
 }
 
 // saveCache writes w to path in the cache format, atomically: a reader sees
-// either the old file or the complete new one. Parent directories are created.
-func saveCache(w *vgg.Weights, path string) error {
+// either the old file or the complete new one. Parent directories are
+// created. origin is the source's absolute path, or "".
+func saveCache(w *vgg.Weights, path, origin string) error {
 	if err := w.Validate(); err != nil {
 		return fmt.Errorf("weights: not caching invalid weights: %w", err)
 	}
-	meta := cacheMeta{Source: w.Source, SHA256: w.SHA256, Preprocess: w.Preprocess}
+	meta := cacheMeta{Source: w.Source, SHA256: w.SHA256, Origin: origin, Verified: w.Verified, Provenance: w.Provenance, Normalised: w.Normalised, Preprocess: w.Preprocess}
 	var arrays [][]float32
 	for _, c := range w.Conv {
 		meta.Layers = append(meta.Layers, cacheLayer{Name: c.Name, Kind: "conv", In: c.Cin, Out: c.Cout})
@@ -112,17 +120,19 @@ func saveCache(w *vgg.Weights, path string) error {
 
 func writeCache(f *os.File, js []byte, arrays [][]float32) error {
 	pad := (64 - (cacheHeaderLen+len(js))%64) % 64
-	head := make([]byte, cacheHeaderLen, cacheHeaderLen+len(js)+pad)
+	head := make([]byte, cacheHeaderLen)
 	copy(head, cacheMagic)
 	binary.LittleEndian.PutUint32(head[8:], cacheVersion)
 	binary.LittleEndian.PutUint32(head[12:], uint32(len(js)))
-	head = append(append(head, js...), make([]byte, pad)...)
 	bw := bufio.NewWriterSize(f, 1<<20)
 	if _, err := bw.Write(head); err != nil {
 		return err
 	}
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	out := io.MultiWriter(bw, crc)
+	if _, err := out.Write(append(js, make([]byte, pad)...)); err != nil {
+		return err
+	}
 	buf := make([]byte, 1<<18)
 	for _, a := range arrays {
 		for len(a) > 0 {
@@ -147,8 +157,60 @@ func writeCache(f *os.File, js []byte, arrays [][]float32) error {
 	return f.Sync()
 }
 
+// cacheHead is a cache file's header and metadata.
+type cacheHead struct {
+	version, crc uint32
+	js           []byte // the metadata as stored
+	meta         cacheMeta
+}
+
+// readCacheHead reads the header and metadata of a cache file of size bytes.
+func readCacheHead(r io.Reader, path string, size int64) (*cacheHead, error) {
+	head := make([]byte, cacheHeaderLen)
+	if _, err := io.ReadFull(r, head); err != nil || string(head[:8]) != cacheMagic {
+		return nil, fmt.Errorf("weights: %s: not a stylelab weights cache file (bad header): delete it", path)
+	}
+	h := &cacheHead{version: binary.LittleEndian.Uint32(head[8:]), crc: binary.LittleEndian.Uint32(head[16:])}
+	jsLen := int64(binary.LittleEndian.Uint32(head[12:]))
+	if jsLen > 1<<20 || cacheHeaderLen+jsLen > size {
+		return nil, fmt.Errorf("weights: %s: cache metadata length %d is corrupt: delete the file", path, jsLen)
+	}
+	h.js = make([]byte, jsLen)
+	if _, err := io.ReadFull(r, h.js); err != nil {
+		return nil, fmt.Errorf("weights: %s: truncated cache file: delete it", path)
+	}
+	if err := json.Unmarshal(h.js, &h.meta); err != nil {
+		return h, fmt.Errorf("weights: %s: cache metadata: %w (delete the file)", path, err)
+	}
+	return h, nil
+}
+
+// cacheOrigin is the source a cache file was converted from and its
+// sha256, as its metadata says (of any version: version 1 recorded only
+// the path given to Load, usable when absolute), or "" when unreadable.
+func cacheOrigin(path string) (origin, sum string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", ""
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", ""
+	}
+	h, err := readCacheHead(f, path, st.Size())
+	if err != nil {
+		return "", ""
+	}
+	if origin = h.meta.Origin; origin == "" && filepath.IsAbs(h.meta.Source) {
+		origin = h.meta.Source
+	}
+	return origin, h.meta.SHA256
+}
+
 // loadCache reads a file saveCache wrote, checking its checksum and shapes;
-// without classifier, the fc layers are checksummed but not kept.
+// without classifier, the fc layers are checksummed but not kept. Nothing
+// larger than the file is allocated, whatever its metadata says.
 func loadCache(path string, classifier bool) (*vgg.Weights, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -160,38 +222,29 @@ func loadCache(path string, classifier bool) (*vgg.Weights, error) {
 		return nil, fmt.Errorf("weights: %s: %w", path, err)
 	}
 	r := bufio.NewReaderSize(f, 1<<20)
-	head := make([]byte, cacheHeaderLen)
-	if _, err := io.ReadFull(r, head); err != nil || string(head[:8]) != cacheMagic {
-		return nil, fmt.Errorf("weights: %s: not a stylelab weights cache file (bad header): delete it", path)
+	h, err := readCacheHead(r, path, st.Size())
+	if err == nil && h.version != cacheVersion {
+		err = fmt.Errorf("weights: %s: cache format version %d, this build reads %d: delete the file and load the original weights again", path, h.version, cacheVersion)
 	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != cacheVersion {
-		return nil, fmt.Errorf("weights: %s: cache format version %d, this build reads %d: delete the file and load the original weights again", path, v, cacheVersion)
+	if err != nil {
+		return nil, err
 	}
-	jsLen := int64(binary.LittleEndian.Uint32(head[12:]))
-	wantCRC := binary.LittleEndian.Uint32(head[16:])
-	if jsLen > 1<<20 || cacheHeaderLen+jsLen > st.Size() {
-		return nil, fmt.Errorf("weights: %s: cache metadata length %d is corrupt: delete the file", path, jsLen)
-	}
-	js := make([]byte, jsLen)
-	if _, err := io.ReadFull(r, js); err != nil {
-		return nil, fmt.Errorf("weights: %s: truncated cache file: delete it", path)
-	}
-	var meta cacheMeta
-	if err := json.Unmarshal(js, &meta); err != nil {
-		return nil, fmt.Errorf("weights: %s: cache metadata: %w (delete the file)", path, err)
-	}
+	meta := h.meta
+	jsLen := int64(len(h.js))
 	pad := (64 - (cacheHeaderLen+jsLen)%64) % 64
-	if want := cacheHeaderLen + jsLen + pad + 4*meta.Floats; st.Size() != want {
-		return nil, fmt.Errorf("weights: %s: cache file is %d bytes, its header says %d: truncated or corrupt, delete it", path, st.Size(), want)
+	payload := st.Size() - cacheHeaderLen - jsLen - pad
+	if meta.Floats < 0 || payload < 0 || meta.Floats > payload/4 || 4*meta.Floats != payload {
+		return nil, fmt.Errorf("weights: %s: cache file is %d bytes, its header says %d floats after %d bytes of header: truncated or corrupt, delete it", path, st.Size(), meta.Floats, cacheHeaderLen+jsLen+pad)
 	}
-	if _, err := r.Discard(int(pad)); err != nil {
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	crc.Write(h.js)
+	if _, err := io.CopyN(crc, r, pad); err != nil {
 		return nil, fmt.Errorf("weights: %s: %w", path, err)
 	}
 	w, arrays, err := cacheWeights(meta, classifier)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %s: %w (delete the file)", path, err)
 	}
-	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	tr := io.TeeReader(r, crc)
 	for _, a := range arrays {
 		if err := floats.Read(tr, a); err != nil {
@@ -209,8 +262,8 @@ func loadCache(path string, classifier bool) (*vgg.Weights, error) {
 			return nil, fmt.Errorf("weights: %s: truncated cache file: delete it", path)
 		}
 	}
-	if got := crc.Sum32(); got != wantCRC {
-		return nil, fmt.Errorf("weights: %s: cache checksum %08x, want %08x: the file is corrupt, delete it", path, got, wantCRC)
+	if got := crc.Sum32(); got != h.crc {
+		return nil, fmt.Errorf("weights: %s: cache checksum %08x, want %08x: the file is corrupt, delete it", path, got, h.crc)
 	}
 	if err := w.Validate(); err != nil {
 		return nil, fmt.Errorf("weights: cache %s: %w", path, err)
@@ -220,7 +273,7 @@ func loadCache(path string, classifier bool) (*vgg.Weights, error) {
 
 // cacheWeights allocates the layers meta describes and lists their arrays in file order.
 func cacheWeights(meta cacheMeta, classifier bool) (*vgg.Weights, [][]float32, error) {
-	w := &vgg.Weights{Source: meta.Source, SHA256: meta.SHA256, Preprocess: meta.Preprocess}
+	w := &vgg.Weights{Source: meta.Source, SHA256: meta.SHA256, Verified: meta.Verified, Provenance: meta.Provenance, Normalised: meta.Normalised, Preprocess: meta.Preprocess}
 	var arrays [][]float32
 	var total int64
 	for _, l := range meta.Layers {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -94,7 +96,7 @@ func convOnlyWeights() *vgg.Weights {
 func TestCacheRoundTrip(t *testing.T) {
 	w := convOnlyWeights()
 	path := filepath.Join(t.TempDir(), "sub", "w"+cacheExt)
-	if err := saveCache(w, path); err != nil {
+	if err := saveCache(w, path, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := loadCache(path, true)
@@ -112,7 +114,7 @@ func TestCacheRoundTrip(t *testing.T) {
 func TestLoadCacheCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good"+cacheExt)
-	if err := saveCache(convOnlyWeights(), good); err != nil {
+	if err := saveCache(convOnlyWeights(), good, ""); err != nil {
 		t.Fatal(err)
 	}
 	orig, err := os.ReadFile(good)
@@ -133,16 +135,33 @@ func TestLoadCacheCorrupt(t *testing.T) {
 		{"flipped payload bit", func(b []byte) []byte { b[len(b)/2] ^= 1; return b }, "checksum"},
 		{"bad json", func(b []byte) []byte { b[jsStart] = 'x'; return b }, "cache metadata"},
 		{"huge json length", func(b []byte) []byte { binary.LittleEndian.PutUint32(b[12:], 1<<30); return b }, "metadata length"},
-		{"renamed layer", func(b []byte) []byte { return bytes.Replace(b, []byte(`"conv3_2"`), []byte(`"conv3_9"`), 1) }, "layer 5 is conv3_9"},
-		{"unknown kind", func(b []byte) []byte { return bytes.Replace(b, []byte(`"conv"`), []byte(`"cnvv"`), 1) }, `unknown kind "cnvv"`},
+		{"renamed layer", func(b []byte) []byte { return bytes.Replace(b, []byte(`"conv3_2"`), []byte(`"conv3_9"`), 1) }, "checksum"},
+		{"renamed layer, checksum updated", func(b []byte) []byte {
+			return reseal(bytes.Replace(b, []byte(`"conv3_2"`), []byte(`"conv3_9"`), 1))
+		}, "layer 5 is conv3_9"},
+		{"unknown kind", func(b []byte) []byte { return reseal(bytes.Replace(b, []byte(`"conv"`), []byte(`"cnvv"`), 1)) }, `unknown kind "cnvv"`},
 		{"float count", func(b []byte) []byte { return bytes.Replace(b, []byte(`"floats":2`), []byte(`"floats":3`), 1) }, "truncated or corrupt"},
+		// 4*(2^62+n) wraps around to 4n: the count must be bounded before it
+		// is multiplied (the sha256 shrinks to keep the metadata's length).
+		{"float count that wraps", func(b []byte) []byte {
+			b = bytes.Replace(b, []byte(`"floats":20024384`), []byte(`"floats":4611686018447412288`), 1)
+			return bytes.Replace(b, []byte(strings.Repeat("ab", 32)), []byte(strings.Repeat("ab", 32)[:53]), 1)
+		}, "truncated or corrupt"},
+		{"changed metadata", func(b []byte) []byte { return bytes.Replace(b, []byte(`"Scale":1`), []byte(`"Scale":2`), 1) }, "checksum"},
+		{"changed padding", func(b []byte) []byte { // or the payload's first byte when there is none
+			b[cacheHeaderLen+binary.LittleEndian.Uint32(b[12:])] = 1
+			return b
+		}, "checksum"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+cacheExt)
 			if err := os.WriteFile(path, tc.edit(bytes.Clone(orig)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := loadCache(path, true)
+			var err error
+			if n := allocated(func() { _, err = loadCache(path, true) }); n > uint64(len(orig))*3/2 {
+				t.Errorf("loadCache allocated %d bytes for a %d-byte file", n, len(orig))
+			}
 			if err == nil {
 				t.Fatal("loaded without error")
 			}
@@ -153,20 +172,35 @@ func TestLoadCacheCorrupt(t *testing.T) {
 	}
 }
 
+// reseal recomputes a cache file's checksum after an edit.
+func reseal(b []byte) []byte {
+	binary.LittleEndian.PutUint32(b[16:], crc32.Checksum(b[cacheHeaderLen:], crc32.MakeTable(crc32.Castagnoli)))
+	return b
+}
+
+// allocated is how many bytes f allocates on the heap.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
 func TestSaveCacheAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "w"+cacheExt)
 	w := convOnlyWeights()
-	if err := saveCache(w, path); err != nil {
+	if err := saveCache(w, path, ""); err != nil {
 		t.Fatal(err)
 	}
 	w.Conv[2].Bias[3] = 42 // replace the file with a changed copy
-	if err := saveCache(w, path); err != nil {
+	if err := saveCache(w, path, ""); err != nil {
 		t.Fatal(err)
 	}
 	bad := convOnlyWeights()
 	bad.Conv[0].Kernel[5] = float32(math.NaN())
-	if err := saveCache(bad, path); err == nil || !strings.Contains(err.Error(), "non-finite") {
+	if err := saveCache(bad, path, ""); err == nil || !strings.Contains(err.Error(), "non-finite") {
 		t.Fatalf("saving NaN weights: %v, want a refusal naming the non-finite value", err)
 	}
 	got, err := loadCache(path, true)
@@ -195,4 +229,49 @@ func TestCacheDir(t *testing.T) {
 	if d, err := cacheDir(); err != nil || d != "/xdg/stylelab/weights" {
 		t.Fatalf("default cacheDir = %q, %v", d, err)
 	}
+}
+
+// FuzzLoadCache feeds loadCache arbitrary files: an error or weights,
+// never a panic, never much more memory than the file holds. The seeds in
+// testdata/fuzz/FuzzLoadCache run with go test.
+func FuzzLoadCache(f *testing.F) {
+	f.Add(smallCache(f, `{"layers":[{"name":"conv1_1","kind":"conv","in":3,"out":2}],"floats":56}`, 56))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "w"+cacheExt)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, classifier := range []bool{true, false} {
+			var err error
+			if n := allocated(func() { _, err = loadCache(path, classifier) }); n > 4<<20+8*uint64(len(data)) {
+				t.Fatalf("loadCache allocated %d bytes for a %d-byte file", n, len(data))
+			}
+			if err == nil {
+				t.Fatal("a fuzzed file loaded as VGG-19")
+			}
+		}
+	})
+}
+
+// smallCache is a cache file with metadata js and n float32 values, its
+// checksum right: it passes every check but the shapes of VGG-19.
+func smallCache(tb testing.TB, js string, n int) []byte {
+	path := filepath.Join(tb.TempDir(), "small"+cacheExt)
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vals := make([]float32, n)
+	for i := range vals {
+		vals[i] = value(0, 0, i)
+	}
+	err = writeCache(f, []byte(js), [][]float32{vals})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	b, rerr := os.ReadFile(path)
+	if err != nil || rerr != nil {
+		tb.Fatal(err, rerr)
+	}
+	return b
 }

@@ -19,6 +19,8 @@ type Info struct {
 	Path       string
 	Format     string // "tfjs", "torch", "caffe" or "cache"
 	SHA256     string // of the source the weights were converted from
+	Verified   bool   // see vgg.Weights.Verified
+	Provenance string // what was checked, "verified: ..." or "unverified: ..."
 	Preprocess vgg.Preprocessing
 	Layers     []LayerInfo
 	Params     int64
@@ -34,7 +36,7 @@ func Inspect(path string) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := &Info{Path: path, Format: format, SHA256: w.SHA256, Preprocess: w.Preprocess}
+	info := &Info{Path: path, Format: format, SHA256: w.SHA256, Verified: w.Verified, Provenance: w.Provenance, Preprocess: w.Preprocess}
 	for _, c := range w.Conv {
 		info.Layers = append(info.Layers, LayerInfo{c.Name, []int{c.Cout, c.Cin, 3, 3}, int64(len(c.Kernel) + len(c.Bias))})
 	}
@@ -55,7 +57,7 @@ func (i *Info) String() string {
 		classifier = "with the ImageNet classifier (fc6-fc8)"
 	}
 	p := i.Preprocess
-	fmt.Fprintf(&b, "path:        %s\nformat:      %s, %s\nsha256:      %s\nparameters:  %d\n", i.Path, i.Format, classifier, i.SHA256, i.Params)
+	fmt.Fprintf(&b, "path:        %s\nformat:      %s, %s\nsha256:      %s\nprovenance:  %s\nparameters:  %d\n", i.Path, i.Format, classifier, i.SHA256, i.Provenance, i.Params)
 	fmt.Fprintf(&b, "input:       RGB in [0,1] x %g, minus mean %v, divided by std %v\nlayers:\n", p.Scale, p.Mean, p.Std)
 	for _, l := range i.Layers {
 		fmt.Fprintf(&b, "  %-8s %-18s %d\n", l.Name, fmt.Sprint(l.Shape), l.Params)

@@ -3,8 +3,6 @@ package weights
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/stylelab/stylelab/vgg"
 	"github.com/stylelab/stylelab/weights/caffe"
+	"github.com/stylelab/stylelab/weights/fetch"
 	"github.com/stylelab/stylelab/weights/tfjs"
 	"github.com/stylelab/stylelab/weights/torch"
 )
@@ -35,8 +34,14 @@ const supportedFormats = "supported: a TensorFlow.js layers model (directory wit
 // converted once and kept in the cache directory ($STYLELAB_CACHE, else the
 // user cache's stylelab/weights) under the source's sha256, so loading the
 // same source again only hashes it and reads the cache. A cache that cannot
-// be written is skipped. Processes sharing a cache folder convert a source
-// once: the others wait for that conversion (a lock file in the folder).
+// be written is skipped; one that is corrupt is converted again. Processes
+// sharing a cache folder convert a source once: the others wait for that
+// conversion (a lock file in the folder).
+//
+// The hashes also check the source against the models `stylelab weights
+// fetch` knows: weights that match one are Verified; files named like a
+// known model's that differ from its published sha256 are refused, with
+// the fix; anything else loads unverified, as Provenance says.
 func Load(path string) (*vgg.Weights, error) { return load(path, true) }
 
 // LoadFeatures is Load without the classifier (fc6-fc8): the convolutions
@@ -49,16 +54,29 @@ func load(path string, classifier bool) (*vgg.Weights, error) {
 		return nil, err
 	}
 	if format == formatCache {
-		return loadCache(root, classifier)
+		return loadCacheFile(root, classifier)
 	}
-	sum, err := sourceSHA256(format, root)
+	return loadSource(path, format, root, classifier, "")
+}
+
+// loadSource loads a source that is not a cache file through the cache;
+// want, when set, is the sha256 the source must have.
+func loadSource(path, format, root string, classifier bool, want string) (*vgg.Weights, error) {
+	sum, files, err := hashSource(format, root)
+	if err != nil {
+		return nil, err
+	}
+	if want != "" && sum != want {
+		return nil, fmt.Errorf("weights: %s changed since it was converted (sha256 %s, the cache was made from %s)", path, sum, want)
+	}
+	verified, provenance, err := checkKnown(fetch.Models(), files)
 	if err != nil {
 		return nil, err
 	}
 	cp, cerr := cachePath(sum)
 	for try := 0; cerr == nil && try < 2; try++ {
 		if w, err := loadCache(cp, classifier); err == nil && w.SHA256 == sum {
-			w.Source = path
+			w.Source, w.Verified, w.Provenance = path, verified, provenance
 			return w, nil
 		}
 		if try == 0 { // not cached: convert holding the lock, or wait for the process that holds it and read its cache
@@ -77,12 +95,36 @@ func load(path string, classifier bool) (*vgg.Weights, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.Source, w.SHA256 = path, sum
+	w.Source, w.SHA256, w.Verified, w.Provenance = path, sum, verified, provenance
 	if cerr == nil {
-		_ = saveCache(w, cp) // best effort: a read-only cache only costs speed
+		origin, _ := filepath.Abs(path)
+		_ = saveCache(w, cp, origin) // best effort: a read-only cache only costs speed
 	}
 	if !classifier {
 		w.FC = nil
+	}
+	return w, nil
+}
+
+// loadCacheFile reads a cache file named directly. One that fails its
+// checks is converted again from the source it records, when that source
+// is still there with the same sha256; otherwise the error stands.
+func loadCacheFile(path string, classifier bool) (*vgg.Weights, error) {
+	w, err := loadCache(path, classifier)
+	if err == nil {
+		return w, nil
+	}
+	origin, sum := cacheOrigin(path)
+	if origin == "" || sum == "" {
+		return nil, err
+	}
+	format, root, ferr := detectFormat(origin)
+	if ferr != nil || format == formatCache {
+		return nil, err
+	}
+	w, rerr := loadSource(origin, format, root, classifier, sum)
+	if rerr != nil {
+		return nil, fmt.Errorf("%w; converting its source %s again failed: %w", err, origin, rerr)
 	}
 	return w, nil
 }
@@ -129,37 +171,6 @@ func detectFormat(path string) (format, root string, err error) {
 		return formatCaffe, path, nil
 	}
 	return "", "", fmt.Errorf("weights: %s: unknown weights format (starts with % x); %s", path, head, supportedFormats)
-}
-
-// sourceSHA256 hashes a source: the file, or for tfjs model.json followed by
-// every shard in manifest order.
-func sourceSHA256(format, root string) (string, error) {
-	if format != formatTFJS {
-		return fileSHA256(root)
-	}
-	shards, err := tfjs.Shards(root)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	if err := hashFile(h, filepath.Join(root, "model.json")); err != nil {
-		return "", fmt.Errorf("weights: reading TensorFlow.js model: %w", err)
-	}
-	for _, p := range shards {
-		if err := hashFile(h, p); err != nil {
-			return "", fmt.Errorf("weights: TensorFlow.js shard: %w (is the download complete? `stylelab weights verify %s`)", err, root)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// fileSHA256 is the hex sha256 of a file's contents.
-func fileSHA256(path string) (string, error) {
-	h := sha256.New()
-	if err := hashFile(h, path); err != nil {
-		return "", fmt.Errorf("weights: hashing weights: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func hashFile(h io.Writer, path string) error {

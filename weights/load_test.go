@@ -1,6 +1,8 @@
 package weights
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +59,9 @@ func TestLoadSharedTFJS(t *testing.T) {
 		if w.Source != path {
 			t.Fatalf("source %q, want %q", w.Source, path)
 		}
+		if !w.Verified || w.Provenance != "verified: vgg19-imagenet-tfjs-uint8, 139 file(s) match their published sha256" {
+			t.Fatalf("verified %v, provenance %q; want the registered model's 139 files verified", w.Verified, w.Provenance)
+		}
 	}
 	check(dir)
 	cached := filepath.Join(cache, want.SHA256+cacheExt)
@@ -78,7 +83,10 @@ func TestLoadSharedTFJS(t *testing.T) {
 		t.Fatalf("Inspect = %+v", info)
 	}
 	text := info.String()
-	for _, s := range []string{"tfjs", "143667240", "conv5_4", "[4096 25088]", "with the ImageNet classifier", want.SHA256} {
+	if !info.Verified {
+		t.Fatalf("Inspect: not verified (%s)", info.Provenance)
+	}
+	for _, s := range []string{"tfjs", "143667240", "conv5_4", "[4096 25088]", "with the ImageNet classifier", want.SHA256, "provenance:  verified: vgg19-imagenet-tfjs-uint8"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("Inspect's text lacks %q:\n%s", s, text)
 		}
@@ -194,7 +202,7 @@ func TestLoadTorchCaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want.SHA256, err = fileSHA256(path); err != nil {
+	if want.SHA256, _, err = hashSource(formatTorch, path); err != nil {
 		t.Fatal(err)
 	}
 	w, err := Load(path)
@@ -213,7 +221,7 @@ func TestLoadTorchCaches(t *testing.T) {
 	}
 	// A second Load must come from the cache: plant a recognisable entry.
 	w.Conv[3].Bias[7] = 12345
-	if err := saveCache(w, cp); err != nil {
+	if err := saveCache(w, cp, ""); err != nil {
 		t.Fatal(err)
 	}
 	again, err := Load(path)
@@ -222,5 +230,67 @@ func TestLoadTorchCaches(t *testing.T) {
 	}
 	if again.Conv[3].Bias[7] != 12345 || again.Source != path || again.SHA256 != want.SHA256 {
 		t.Fatalf("second Load did not read the cache (bias %v, source %q)", again.Conv[3].Bias[7], again.Source)
+	}
+	for _, got := range []*vgg.Weights{w, again} { // a state dict of no known model
+		if got.Verified || !strings.HasPrefix(got.Provenance, "unverified: not a model") {
+			t.Fatalf("verified %v, provenance %q; want unverified, not a known model", got.Verified, got.Provenance)
+		}
+	}
+
+	// A corrupt cache file is converted again, not used: through the
+	// source, and when named directly, from the source it records.
+	flip := func(at int64) {
+		t.Helper()
+		b, err := os.ReadFile(cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[int64(len(b))+at] ^= 0x10
+		if err := os.WriteFile(cp, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flip(-1000)
+	if _, err := loadCache(cp, true); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("flipped cache byte not detected: %v", err)
+	}
+	rebuilt, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameWeights(want, rebuilt); err != nil {
+		t.Fatalf("Load used the corrupt cache: %v", err)
+	}
+	if c, err := loadCache(cp, true); err != nil || sameWeights(want, c) != nil {
+		t.Fatalf("the corrupt cache was not rewritten: %v", err)
+	}
+	flip(-5)
+	direct, err := LoadFeatures(cp)
+	if err != nil {
+		t.Fatalf("corrupt cache named directly: %v", err)
+	}
+	abs, _ := filepath.Abs(path)
+	if direct.Source != abs || direct.SHA256 != want.SHA256 || !slices.Equal(direct.Conv[15].Bias, want.Conv[15].Bias) {
+		t.Fatalf("corrupt cache named directly: source %q, sha256 %s; want it converted again from %s", direct.Source, direct.SHA256, abs)
+	}
+	if _, err := loadCache(cp, true); err != nil {
+		t.Fatalf("the corrupt cache named directly was not rewritten: %v", err)
+	}
+	// A cache of the previous format, which recorded no origin, is
+	// converted again from its absolute source path.
+	b, err := os.ReadFile(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.LittleEndian.PutUint32(b[8:], 1)
+	b = bytes.Replace(b, []byte(`"origin":`), []byte(`"origjn":`), 1)
+	if err := os.WriteFile(cp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if old, err := LoadFeatures(cp); err != nil || old.SHA256 != want.SHA256 || old.Source != path {
+		t.Fatalf("version 1 cache named directly: %v", err)
+	}
+	if _, err := loadCache(cp, true); err != nil {
+		t.Fatalf("the version 1 cache was not rewritten: %v", err)
 	}
 }

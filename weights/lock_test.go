@@ -18,7 +18,7 @@ func TestLoadWaitsForConversion(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("STYLELAB_CACHE", cache)
 	dir := testenv.WeightsDir(t)
-	sum, err := sourceSHA256(formatTFJS, dir)
+	sum, _, err := hashSource(formatTFJS, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestLoadWaitsForConversion(t *testing.T) {
 	// real source would not give, so the test sees which were loaded.
 	planted := convOnlyWeights()
 	planted.SHA256 = sum
-	if err := saveCache(planted, cp); err != nil {
+	if err := saveCache(planted, cp, ""); err != nil {
 		t.Fatal(err)
 	}
 	unlock()

@@ -279,3 +279,58 @@ func TestRunRefusesBadInput(t *testing.T) {
 		t.Errorf("without weights: %q", stderr)
 	}
 }
+
+// TestNormalisedNetworkCLI runs a transfer on the normalised network and
+// scores its output with eval under the same flags: both use the network
+// normalised over the given photos, which the output records.
+func TestNormalisedNetworkCLI(t *testing.T) {
+	c := newCLI(t)
+	set := filepath.Join(c.dir, "photos")
+	if err := os.Mkdir(set, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"cat1.jpg", "dingo.jpg", "dog1.jpg", "house1.jpg"} {
+		data, err := os.ReadFile(testenv.Path(t, "imagenet-check", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(set, n), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flags := []string{"-content", c.content, "-style", c.style, "-network", "normalised", "-normalise-images", set}
+	c.ok(append([]string{"run", "-size", "48", "-iterations", "3", "-o", "norm.png"}, flags...)...)
+	c.ok("run", "-content", c.content, "-style", c.style, "-size", "48", "-iterations", "1", "-o", "raw.png")
+	meta, err := imaging.ReadPNGText(filepath.Join(c.dir, "norm.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawMeta, err := imaging.ReadPNGText(filepath.Join(c.dir, "raw.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["stylelab.network"] != "normalised" || meta["stylelab.normalise_images"] != set || rawMeta["stylelab.network"] != "raw" ||
+		meta["stylelab.weights_sha256"] == rawMeta["stylelab.weights_sha256"] {
+		t.Errorf("normalised output records network %q, images %q, weights %s (raw: %q, %s)", meta["stylelab.network"],
+			meta["stylelab.normalise_images"], meta["stylelab.weights_sha256"], rawMeta["stylelab.network"], rawMeta["stylelab.weights_sha256"])
+	}
+	evalOut := c.ok(append([]string{"eval", "-image", filepath.Join(c.dir, "norm.png")}, flags...)...)
+	var scored float64
+	if _, err := fmt.Sscanf(evalOut, "total %g", &scored); err != nil {
+		t.Fatalf("eval output %q: %v", evalOut, err)
+	}
+	st, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.Runs(context.Background(), `params.network = "normalised"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || math.Abs(scored-runs[0].Last["total"]) > 0.01*runs[0].Last["total"] {
+		t.Errorf("eval scores norm.png %g; the normalised run logged %v", scored, runs)
+	}
+}

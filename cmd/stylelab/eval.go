@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/stylelab/stylelab/experiments"
 	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/transfer"
 	"github.com/stylelab/stylelab/vgg"
@@ -50,6 +51,9 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	w, err := weights.LoadFeatures(path)
 	if err != nil {
+		return err
+	}
+	if w, err = experiments.NetworkWeights(w, plan); err != nil { // the network a run would use
 		return err
 	}
 	m, err := vgg.New(w)

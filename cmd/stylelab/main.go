@@ -33,13 +33,49 @@ Run 'stylelab COMMAND -h' for a command's flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	out := &checkedWriter{w: os.Stdout}
+	err := dispatch(ctx, os.Args[1:], out, os.Stderr)
+	if err == nil {
+		err = out.finish(os.Stdout)
+	}
 	if err != nil && !errors.Is(err, errUsage) {
 		fmt.Fprintln(os.Stderr, "stylelab:", err)
 	}
 	if err != nil {
 		os.Exit(1)
 	}
+}
+
+// checkedWriter remembers the first error writing to w, so that a full
+// disk or a closed pipe fails the command whichever command wrote.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// finish reports a write error, and syncs f when it is a regular file (a
+// full disk can refuse data only at sync).
+func (c *checkedWriter) finish(f *os.File) error {
+	if c.err != nil {
+		return fmt.Errorf("writing the output: %w", c.err)
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("writing the output: %w", err)
+		}
+	}
+	return nil
 }
 
 // errUsage marks an error already explained by printed usage.

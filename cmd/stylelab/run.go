@@ -132,6 +132,16 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer lab.Close()
+	if w := lab.Model.Weights(); !w.Verified {
+		fmt.Fprintf(stderr, "weights %s: %s\n", w.Source, w.Provenance)
+	}
+	if plan.Network == transfer.Normalised {
+		fmt.Fprintln(stderr, "normalising VGG-19 over its image set (measured once, then cached)")
+	}
+	model, err := lab.ModelFor(plan)
+	if err != nil {
+		return err
+	}
 	bar := newProgressBar(stderr)
 	base := strings.TrimSuffix(f.out, ".png")
 	var snapErr error
@@ -146,7 +156,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	res, runErr := lab.RunPlan(ctx, plan, hooks)
 	bar.done()
 	if res != nil && res.Image != nil {
-		meta := experiments.Metadata(plan, lab.Model.Weights().SHA256)
+		meta := experiments.Metadata(plan, model.Weights().SHA256)
 		if err := imaging.WritePNG(f.out, res.Image, meta); err != nil {
 			return errors.Join(runErr, err)
 		}

@@ -16,9 +16,11 @@ import (
 
 const weightsUsage = `usage: stylelab weights COMMAND
   list                          the models fetch knows, with their files
-  fetch [-dir D] [-base-url U] MODEL
+  fetch [-dir D] [-base-url U] [-stall-timeout T] [-allow-unverified] MODEL
                                 download MODEL into D (default: $STYLELAB_MODELS/MODEL
-                                or the user cache), resuming partial files, checking sha256
+                                or the user cache), resuming partial files, checking size
+                                and sha256; an attempt ends after T (default 1m0s) without
+                                a byte; a file with neither published needs -allow-unverified
   verify PATH                   check a model directory or file against published sha256s
   info PATH                     summarise weights: format, layers, parameters, preprocessing
 `
@@ -100,6 +102,8 @@ func weightsFetch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "directory for the model's files (default $STYLELAB_MODELS/MODEL or the user cache)")
 	base := fs.String("base-url", "", "download from this mirror directory instead (default $STYLELAB_WEIGHTS_URL)")
+	stall := fs.Duration("stall-timeout", fetch.DefaultStallTimeout, "abandon an attempt (the next resumes it) after this long without receiving a byte")
+	unverified := fs.Bool("allow-unverified", false, "save files that have neither a published size nor a sha256, which cannot be checked")
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
@@ -123,7 +127,7 @@ func weightsFetch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	bar := newDownloadBar(stderr, m.Name)
-	err = fetch.Download(ctx, m, *dir, fetch.Options{BaseURL: *base, Progress: bar.update})
+	err = fetch.Download(ctx, m, *dir, fetch.Options{BaseURL: *base, Progress: bar.update, StallTimeout: *stall, AllowUnverified: *unverified})
 	bar.finish()
 	if err != nil {
 		return err

@@ -87,13 +87,48 @@ func TestWeightsFetch(t *testing.T) {
 	}
 }
 
+// TestWeightsFetchGuards: fetch refuses a model it cannot check unless
+// told -allow-unverified, and gives up on a silent server after
+// -stall-timeout.
+func TestWeightsFetchGuards(t *testing.T) {
+	stalled := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".pth") { // say nothing until the client leaves
+			select {
+			case <-r.Context().Done():
+			case <-stalled:
+			}
+			return
+		}
+		w.Write([]byte("not really a caffemodel"))
+	}))
+	defer srv.Close()
+	defer close(stalled)
+	dir := t.TempDir()
+	_, _, err := runWeights("fetch", "-dir", dir, "-base-url", srv.URL, "vgg19-caffe")
+	if err == nil || !strings.Contains(err.Error(), "VGG_ILSVRC_19_layers.caffemodel has no published size or sha256") || !strings.Contains(err.Error(), "-allow-unverified") {
+		t.Fatalf("fetch of an unverifiable model: %v", err)
+	}
+	if out, _, err := runWeights("fetch", "-dir", dir, "-base-url", srv.URL, "-allow-unverified", "vgg19-caffe"); err != nil || !strings.Contains(out, "vgg19-caffe is in "+dir) {
+		t.Fatalf("fetch -allow-unverified: %v\n%s", err, out)
+	}
+	start := time.Now()
+	_, _, err = runWeights("fetch", "-dir", t.TempDir(), "-base-url", srv.URL, "-stall-timeout", "100ms", "vgg19-torchvision")
+	if err == nil || !strings.Contains(err.Error(), "sent nothing for 100ms") {
+		t.Fatalf("fetch from a silent server: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("fetch from a silent server took %v with -stall-timeout 100ms", d)
+	}
+}
+
 // TestWeightsInfo summarises the shared model, then the cache file that
 // summary left behind.
 func TestWeightsInfo(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("STYLELAB_CACHE", cache)
 	const digest = "d24ccb9849a68bb8621e0562897dc9a7a38190fbb135e45df908a2959853b49c" // model.json and shards
-	common := []string{"sha256:      " + digest, "parameters:  143667240", "conv1_1  [64 3 3 3]", "fc6      [4096 25088]", "x 255, minus mean [123.68 116.779 103.939]"}
+	common := []string{"sha256:      " + digest, "provenance:  verified: vgg19-imagenet-tfjs-uint8, 139 file(s)", "parameters:  143667240", "conv1_1  [64 3 3 3]", "fc6      [4096 25088]", "x 255, minus mean [123.68 116.779 103.939]"}
 	cached := filepath.Join(cache, digest+".slw")
 	for _, tc := range []struct {
 		path, format string

@@ -14,17 +14,21 @@ func init() {
 	Packages["github.com/stylelab/stylelab/experiments"] = Package{
 		Name: "experiments",
 		Binds: map[string]Value{
-			"LossPlot":      ValueOf(experiments.LossPlot),
-			"Metadata":      ValueOf(experiments.Metadata),
-			"OpenLab":       ValueOf(experiments.OpenLab),
-			"Points":        ValueOf(experiments.Points),
-			"Version":       ValueOf(experiments.Version),
-			"WriteLossPlot": ValueOf(experiments.WriteLossPlot),
+			"LossPlot":          ValueOf(experiments.LossPlot),
+			"Metadata":          ValueOf(experiments.Metadata),
+			"NetworkWeights":    ValueOf(experiments.NetworkWeights),
+			"OpenLab":           ValueOf(experiments.OpenLab),
+			"Points":            ValueOf(experiments.Points),
+			"UnverifiedWeights": ValueOf(experiments.UnverifiedWeights),
+			"Version":           ValueOf(experiments.Version),
+			"WriteLossPlot":     ValueOf(experiments.WriteLossPlot),
 		}, Types: map[string]Type{
 			"Axis":       TypeOf((*experiments.Axis)(nil)).Elem(),
 			"Lab":        TypeOf((*experiments.Lab)(nil)).Elem(),
 			"Point":      TypeOf((*experiments.Point)(nil)).Elem(),
 			"SweepPoint": TypeOf((*experiments.SweepPoint)(nil)).Elem(),
+		}, Untypeds: map[string]string{
+			"UnverifiedWeights": "string:unverified-weights",
 		}, Wrappers: map[string][]string{
 			"SweepPoint": []string{"Name"},
 		},

@@ -14,13 +14,23 @@ func init() {
 	Packages["github.com/stylelab/stylelab/weights"] = Package{
 		Name: "weights",
 		Binds: map[string]Value{
-			"Inspect":      ValueOf(weights.Inspect),
-			"Load":         ValueOf(weights.Load),
-			"LoadFeatures": ValueOf(weights.LoadFeatures),
-			"Locate":       ValueOf(weights.Locate),
+			"Inspect":         ValueOf(weights.Inspect),
+			"Load":            ValueOf(weights.Load),
+			"LoadFeatures":    ValueOf(weights.LoadFeatures),
+			"LoadImageSet":    ValueOf(weights.LoadImageSet),
+			"LoadStandardSet": ValueOf(weights.LoadStandardSet),
+			"Locate":          ValueOf(weights.Locate),
+			"MinImageSet":     ValueOf(weights.MinImageSet),
+			"NormaliseSize":   ValueOf(weights.NormaliseSize),
+			"Normalised":      ValueOf(weights.Normalised),
+			"StandardSet":     ValueOf(weights.StandardSet),
 		}, Types: map[string]Type{
 			"Info":      TypeOf((*weights.Info)(nil)).Elem(),
 			"LayerInfo": TypeOf((*weights.LayerInfo)(nil)).Elem(),
+		}, Untypeds: map[string]string{
+			"MinImageSet":   "int:4",
+			"NormaliseSize": "int:256",
+			"StandardSet":   "string:standard-v1",
 		},
 	}
 }

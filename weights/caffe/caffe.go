@@ -167,7 +167,10 @@ func caffeLayers(buf []byte) ([]caffeLayer, error) {
 			l, err = parseLayer(v, 4, 6, func(v0 []byte) (caffeLayer, error) { return parseLayer(v0, 1, 50, nil) })
 		}
 		if err != nil {
-			return err
+			if l.name != "" {
+				return fmt.Errorf("layer %d (%s): %w", len(out)+1, l.name, err)
+			}
+			return fmt.Errorf("layer %d: %w", len(out)+1, err)
 		}
 		out = append(out, l)
 		return nil
@@ -243,12 +246,20 @@ func decodeBlob(buf []byte) (caffeBlob, error) {
 }
 
 // walkFields calls f with each field of a protobuf message; v is the raw
-// field value (the payload for bytes fields, the encoding otherwise).
+// field value (the payload for bytes fields, the encoding otherwise). A
+// length is checked against the bytes that remain before it is used, and
+// values are slices of buf: nothing is allocated for what a length claims.
 func walkFields(buf []byte, f func(protowire.Number, protowire.Type, []byte) error) error {
 	for off := 0; off < len(buf); {
 		num, typ, n := protowire.ConsumeTag(buf[off:])
 		if n < 0 {
 			return fmt.Errorf("bad protobuf tag at byte %d: %w", off, protowire.ParseError(n))
+		}
+		if typ == protowire.BytesType {
+			length, k := protowire.ConsumeVarint(buf[off+n:])
+			if rest := uint64(len(buf) - off - n - max(k, 0)); k >= 0 && length > rest {
+				return fmt.Errorf("protobuf field %d at byte %d claims %d bytes, %d remain", num, off, length, rest)
+			}
 		}
 		m := protowire.ConsumeFieldValue(num, typ, buf[off+n:])
 		if m < 0 {

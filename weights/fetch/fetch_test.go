@@ -193,7 +193,7 @@ func TestDownloadErrors(t *testing.T) {
 		{"sha256 mismatch", func(m *Model, files map[string][]byte) { files["a.bin"][5]++ }, "", errChecksum,
 			[]string{"a.bin", "sha256", "want ", "corrupt", "deleted it"}},
 		{"size mismatch", func(m *Model, files map[string][]byte) { files["b.bin"] = append(files["b.bin"], '!') }, "", errChecksum,
-			[]string{"b.bin", "downloaded 18 bytes", "want 17"}},
+			[]string{"/b.bin announces 18 bytes from byte 0", "published size is 17"}},
 		{"404", func(m *Model, files map[string][]byte) { delete(files, "b.bin") }, "", nil,
 			[]string{"/b.bin", "404 Not Found"}},
 		{"unreachable", nil, deadURL, errUnreachable,

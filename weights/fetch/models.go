@@ -61,7 +61,7 @@ func Models() []Model {
 			Name:        "vgg19-caffe",
 			Description: "the original Caffe VGG_ILSVRC_19_layers of Simonyan & Zisserman, float32, BGR minus mean, 548 MB",
 			Format:      "caffe",
-			Note:        "no sha256 is published for this file: it cannot be verified, only loaded",
+			Note:        "no sha256 is published for this file: it cannot be verified, only loaded (fetch it with -allow-unverified)",
 			Files: []File{{Name: "VGG_ILSVRC_19_layers.caffemodel",
 				URL: "http://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_19_layers.caffemodel"}},
 		},

@@ -1,18 +1,19 @@
 package tfjs
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/internal/checked"
 	"github.com/stylelab/stylelab/weights/internal/floats"
 )
 
@@ -42,6 +43,10 @@ type tensorSpec struct {
 // or float16. dir is the model's directory or its model.json. Keras' VGG-19
 // takes Caffe-style BGR input; the result is converted to the canonical RGB
 // form. Source is model.json's path; SHA256 is left to weights.Load.
+//
+// The manifest is not trusted: shards must lie inside the model's folder
+// (see Shards), and no tensor is allocated before the shards are known to
+// hold its bytes.
 func Load(dir string) (*vgg.Weights, error) {
 	jsonPath, m, err := readModel(dir)
 	if err != nil {
@@ -50,14 +55,19 @@ func Load(dir string) (*vgg.Weights, error) {
 	if m.Format != "layers-model" || len(m.WeightsManifest) == 0 {
 		return nil, fmt.Errorf("tfjs: %s: format %q with %d weight groups, want a \"layers-model\" with weights", jsonPath, m.Format, len(m.WeightsManifest))
 	}
+	root, err := os.OpenRoot(filepath.Dir(jsonPath))
+	if err != nil {
+		return nil, fmt.Errorf("tfjs: %s: %w", jsonPath, err)
+	}
+	defer root.Close()
 	tensors := map[string][]float32{}
 	shapes := map[string][]int{}
-	base := filepath.Dir(jsonPath)
 	for _, group := range m.WeightsManifest {
-		stream, err := newShardReader(base, group.Paths)
+		stream, err := openShards(root, group.Paths)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("tfjs: %s: %w", jsonPath, err)
 		}
+		defer stream.Close()
 		for _, w := range group.Weights {
 			vals, err := readTensor(stream, w)
 			if err != nil {
@@ -66,8 +76,8 @@ func Load(dir string) (*vgg.Weights, error) {
 			name := kerasName(w.Name)
 			tensors[name], shapes[name] = vals, w.Shape
 		}
-		if n, _ := io.Copy(io.Discard, stream); n > 0 {
-			return nil, fmt.Errorf("tfjs: %s: %d bytes left in the shards after the last tensor: the manifest does not match its shards", jsonPath, n)
+		if stream.left > 0 {
+			return nil, fmt.Errorf("tfjs: %s: %d bytes left in the shards after the last tensor: the manifest does not match its shards", jsonPath, stream.left)
 		}
 	}
 	w, err := fromKeras(tensors, shapes)
@@ -79,19 +89,55 @@ func Load(dir string) (*vgg.Weights, error) {
 }
 
 // Shards lists the paths of the shard files that the model.json in dir
-// names, in manifest order.
+// names, in manifest order. A shard path must name a file inside the
+// model's folder: an absolute path, one that climbs out with "..", or one
+// that reaches a symbolic link pointing outside the folder is an error.
 func Shards(dir string) ([]string, error) {
 	jsonPath, m, err := readModel(dir)
 	if err != nil {
 		return nil, err
 	}
+	base := filepath.Dir(jsonPath)
+	root, err := os.OpenRoot(base)
+	if err != nil {
+		return nil, fmt.Errorf("tfjs: %s: %w", jsonPath, err)
+	}
+	defer root.Close()
 	var paths []string
 	for _, g := range m.WeightsManifest {
-		for _, p := range g.Paths {
-			paths = append(paths, filepath.Join(filepath.Dir(jsonPath), p))
+		for i, p := range g.Paths {
+			name, err := localShard(p)
+			if err == nil {
+				_, err = root.Stat(name)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("tfjs: %s: shard %d of %d: %w", jsonPath, i+1, len(g.Paths), shardError(err))
+			}
+			paths = append(paths, filepath.Join(base, name))
 		}
 	}
 	return paths, nil
+}
+
+// localShard turns a manifest path into a path relative to the model's
+// folder, refusing one that is absolute or climbs out of it.
+func localShard(p string) (string, error) {
+	name := filepath.FromSlash(p)
+	if !filepath.IsLocal(name) {
+		return "", fmt.Errorf("shard path %q is not inside the model's folder (absolute, empty or climbing out with ..): a model.json names its shards relative to its folder", p)
+	}
+	return name, nil
+}
+
+// shardError explains a failure to open a shard through the model's os.Root.
+func shardError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w (download incomplete? fetch the model again)", err)
+	case strings.Contains(err.Error(), "escapes"):
+		return fmt.Errorf("%w: a symbolic link leads out of the model's folder; shards must lie inside it (copy them, or link the whole folder)", err)
+	}
+	return err
 }
 
 // readModel reads dir/model.json (or dir itself when it is the file).
@@ -121,37 +167,88 @@ func kerasName(name string) string {
 	return strings.Join(parts, "/")
 }
 
-// newShardReader concatenates a weight group's shards.
-func newShardReader(base string, paths []string) (io.Reader, error) {
-	readers := make([]io.Reader, len(paths))
-	for i, p := range paths {
-		f, err := os.ReadFile(filepath.Join(base, p))
-		if err != nil {
-			return nil, fmt.Errorf("tfjs: TensorFlow.js shard %d of %d: %w", i+1, len(paths), err)
-		}
-		readers[i] = bytes.NewReader(f)
-	}
-	return io.MultiReader(readers...), nil
+// shards reads a weight group's shards as one stream; left is how many
+// bytes the shards hold beyond what has been read, by their sizes when
+// opened, and bounds every tensor before it is allocated.
+type shards struct {
+	files []*os.File
+	r     io.Reader
+	left  int64
 }
 
-// readTensor decodes one tensor from the shards, dequantizing it.
-func readTensor(r io.Reader, w tensorSpec) ([]float32, error) {
-	n := 1
-	for _, d := range w.Shape {
-		if d <= 0 {
-			return nil, fmt.Errorf("bad shape %v", w.Shape)
+// openShards opens a group's shards inside root, in manifest order.
+func openShards(root *os.Root, paths []string) (*shards, error) {
+	s := &shards{}
+	readers := make([]io.Reader, len(paths))
+	for i, p := range paths {
+		name, err := localShard(p)
+		var f *os.File
+		if err == nil {
+			f, err = root.Open(name)
 		}
-		n *= d
+		var st os.FileInfo
+		if err == nil {
+			s.files = append(s.files, f)
+			st, err = f.Stat()
+		}
+		if err == nil && !st.Mode().IsRegular() {
+			err = fmt.Errorf("%s is not a regular file", p)
+		}
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("TensorFlow.js shard %d of %d: %w", i+1, len(paths), shardError(err))
+		}
+		readers[i] = io.LimitReader(f, st.Size())
+		s.left += st.Size()
+	}
+	s.r = io.MultiReader(readers...)
+	return s, nil
+}
+
+func (s *shards) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.left -= int64(n)
+	return n, err
+}
+
+// Close closes the shard files.
+func (s *shards) Close() error {
+	var errs []error
+	for _, f := range s.files {
+		errs = append(errs, f.Close())
+	}
+	s.files = nil
+	return errors.Join(errs...)
+}
+
+// readTensor decodes one tensor from the shards, dequantizing it. Its size
+// is checked against the bytes the shards still hold before anything is
+// allocated.
+func readTensor(r *shards, w tensorSpec) ([]float32, error) {
+	dims := make([]int64, len(w.Shape))
+	for i, d := range w.Shape {
+		if d <= 0 {
+			return nil, fmt.Errorf("bad shape %v: dimensions must be positive", w.Shape)
+		}
+		dims[i] = int64(d)
 	}
 	dtype, scale, min := w.Dtype, 1.0, 0.0
 	if q := w.Quantization; q != nil {
 		dtype, scale, min = q.Dtype, q.Scale, q.Min
 	}
-	size := map[string]int{"float32": 4, "uint8": 1, "uint16": 2, "float16": 2}[dtype]
+	size := map[string]int64{"float32": 4, "uint8": 1, "uint16": 2, "float16": 2}[dtype]
 	if size == 0 {
 		return nil, fmt.Errorf("unsupported dtype %q (float32, uint8, uint16 or float16 expected)", dtype)
 	}
-	buf := make([]byte, n*size)
+	n, ok := checked.Product(dims...)
+	nbytes, ok2 := checked.Mul(n, size)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("shape %v has more elements than any file can hold: the manifest is corrupt", w.Shape)
+	}
+	if nbytes > r.left {
+		return nil, fmt.Errorf("shape %v needs %d bytes of %s, the shards hold %d more: truncated or missing shard, or a manifest that does not match its shards", w.Shape, nbytes, dtype, r.left)
+	}
+	buf := make([]byte, nbytes)
 	if _, err := io.ReadFull(r, buf); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("shards end before this tensor's %d bytes: truncated or missing shard", len(buf))
@@ -214,6 +311,9 @@ func fromKeras(t map[string][]float32, shapes map[string][]int) (*vgg.Weights, e
 			return nil, fmt.Errorf("classifier layer %s is missing or malformed (shape %v)", fc.keras, s)
 		}
 		in, out := s[0], s[1]
+		if len(k) != in*out {
+			return nil, fmt.Errorf("classifier layer %s has %d values, its shape %v says %d", fc.keras, len(k), s, in*out)
+		}
 		weight := make([]float32, in*out)
 		for j := 0; j < in; j++ {
 			dst := j

@@ -2,6 +2,7 @@ package torch
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -27,19 +28,28 @@ type (
 	pyMark struct{}
 )
 
-// pyDict is an insertion-ordered dict; only str and int keys are looked up.
+// pyDict is an insertion-ordered dict; only str, int, bool and None keys
+// are looked up (others are kept but never found).
 type pyDict struct {
 	keys, vals []any
+	at         map[any]int // index of each hashable key
+}
+
+// hashable reports whether k is a key pyDict looks up.
+func hashable(k any) bool {
+	switch k.(type) {
+	case string, int64, bool, nil:
+		return true
+	}
+	return false
 }
 
 func (d *pyDict) index(k any) int {
-	switch k.(type) {
-	case string, int64, bool, nil:
-		for i, x := range d.keys {
-			if x == k {
-				return i
-			}
-		}
+	if !hashable(k) { // a tuple key would panic as a map key
+		return -1
+	}
+	if i, ok := d.at[k]; ok {
+		return i
 	}
 	return -1
 }
@@ -48,6 +58,12 @@ func (d *pyDict) set(k, v any) {
 	if i := d.index(k); i >= 0 {
 		d.vals[i] = v
 		return
+	}
+	if hashable(k) {
+		if d.at == nil {
+			d.at = map[any]int{}
+		}
+		d.at[k] = len(d.keys)
 	}
 	d.keys, d.vals = append(d.keys, k), append(d.vals, v)
 }
@@ -92,17 +108,30 @@ func newUnpickler(r *bufio.Reader, storages map[string]*torchStorage) *unpickler
 	return &unpickler{r: r, memo: map[int64]any{}, storages: storages}
 }
 
+// bytes reads n bytes. A length the pickle declares is not trusted: the
+// buffer grows as bytes arrive, so a pickle claiming gigabytes that it does
+// not hold costs no more than it holds.
 func (u *unpickler) bytes(n int64) ([]byte, error) {
-	if n < 0 || n > 1<<28 {
-		return nil, fmt.Errorf("implausible length %d at byte %d", n, u.pos)
+	if n < 0 {
+		return nil, fmt.Errorf("negative length %d at byte %d", n, u.pos)
 	}
-	b := make([]byte, n)
-	k, err := io.ReadFull(u.r, b)
-	u.pos += int64(k)
+	var b []byte
+	if n <= 4096 {
+		b = make([]byte, n)
+		k, err := io.ReadFull(u.r, b)
+		u.pos += int64(k)
+		if err != nil {
+			return nil, fmt.Errorf("pickle truncated at byte %d: %w", u.pos, io.ErrUnexpectedEOF)
+		}
+		return b, nil
+	}
+	var buf bytes.Buffer
+	k, err := io.CopyN(&buf, u.r, n)
+	u.pos += k
 	if err != nil {
-		return nil, fmt.Errorf("pickle truncated at byte %d: %w", u.pos, io.ErrUnexpectedEOF)
+		return nil, fmt.Errorf("pickle truncated at byte %d (an item claims %d bytes): %w", u.pos, n, io.ErrUnexpectedEOF)
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 func (u *unpickler) uint(n int) (uint64, error) {
@@ -135,6 +164,20 @@ func (u *unpickler) pop() (any, error) {
 	v := u.stack[len(u.stack)-1]
 	u.stack = u.stack[:len(u.stack)-1]
 	return v, nil
+}
+
+// popN pops the top n items, not reaching below the innermost MARK.
+func (u *unpickler) popN(n int) ([]any, error) {
+	floor := 0
+	if len(u.marks) > 0 {
+		floor = u.marks[len(u.marks)-1]
+	}
+	if len(u.stack)-n < floor {
+		return nil, fmt.Errorf("pickle stack underflow at byte %d", u.pos)
+	}
+	items := append([]any(nil), u.stack[len(u.stack)-n:]...)
+	u.stack = u.stack[:len(u.stack)-n]
+	return items, nil
 }
 
 func (u *unpickler) popMark() ([]any, error) {
@@ -212,13 +255,11 @@ func (u *unpickler) step(op byte) error {
 			u.push(d)
 		}
 	case 0x85, 0x86, 0x87: // TUPLE1..3
-		n := int(op-0x85) + 1
-		if len(u.stack) < n {
-			return fmt.Errorf("pickle stack underflow at byte %d", at)
+		items, err := u.popN(int(op-0x85) + 1)
+		if err != nil {
+			return err
 		}
-		t := append(pyTuple(nil), u.stack[len(u.stack)-n:]...)
-		u.stack = u.stack[:len(u.stack)-n]
-		u.push(t)
+		u.push(pyTuple(items))
 	case 'X', 0x8c, 0x8d, 'T', 'U', 'B', 'C', 0x8e: // strings and bytes
 		width := map[byte]int{'X': 4, 0x8c: 1, 0x8d: 8, 'T': 4, 'U': 1, 'B': 4, 'C': 1, 0x8e: 8}[op]
 		n, err := u.uint(width)

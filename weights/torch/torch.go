@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights/internal/checked"
 	"github.com/stylelab/stylelab/weights/internal/floats"
 )
 
@@ -40,7 +41,11 @@ func Load(path string) (*vgg.Weights, error) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("torch: %s: %w", path, err)
 		}
-		w, err = loadTorchLegacy(path, bufio.NewReaderSize(f, 1<<20))
+		st, serr := f.Stat()
+		if serr != nil {
+			return nil, fmt.Errorf("torch: %s: %w", path, serr)
+		}
+		w, err = loadTorchLegacy(path, newSizedReader(f, st.Size()))
 	}
 	if err != nil {
 		return nil, err
@@ -74,7 +79,7 @@ type torchTensor struct {
 	shape, stride []int64
 }
 
-func storageElemSize(dtype string) int {
+func storageElemSize(dtype string) int64 {
 	switch dtype {
 	case "FloatStorage":
 		return 4
@@ -177,7 +182,13 @@ func intTuple(v any) ([]int64, bool) {
 }
 
 // loadTorchZip reads the zip format: <prefix>/data.pkl plus <prefix>/data/<key>.
+// The zip directory's sizes are checked against the archive's real size
+// before a storage is allocated.
 func loadTorchZip(path string) (*vgg.Weights, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("torch: %w", err)
+	}
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, fmt.Errorf("torch: %s: corrupt PyTorch zip archive (%v): re-download it", path, err)
@@ -195,13 +206,13 @@ func loadTorchZip(path string) (*vgg.Weights, error) {
 		return nil, fmt.Errorf("torch: %s: zip archive without <name>/data.pkl: not a torch.save file", path)
 	}
 	if bo := entries[prefix+"byteorder"]; bo != nil {
-		if b, err := readZipEntry(bo); err == nil && string(b) != "little" {
+		if b, err := readZipEntry(bo, st.Size()); err == nil && string(b) != "little" {
 			return nil, fmt.Errorf("torch: %s: saved with byte order %q; only little-endian files are supported", path, b)
 		}
 	}
-	pkl, err := readZipEntry(entries[prefix+"data.pkl"])
+	pkl, err := readZipEntry(entries[prefix+"data.pkl"], st.Size())
 	if err != nil {
-		return nil, fmt.Errorf("torch: %s: reading data.pkl: %w", path, err)
+		return nil, fmt.Errorf("torch: %s: reading data.pkl: %w (re-download it)", path, err)
 	}
 	storages := map[string]*torchStorage{}
 	u := newUnpickler(bufio.NewReader(bytes.NewReader(pkl)), storages)
@@ -214,30 +225,83 @@ func loadTorchZip(path string) (*vgg.Weights, error) {
 		if e == nil {
 			return fmt.Errorf("storage %s is missing from the archive", s.key)
 		}
-		size := storageElemSize(s.dtype)
-		if int64(e.UncompressedSize64) < s.numel*int64(size) {
-			return fmt.Errorf("storage %s holds %d bytes, want %d", s.key, e.UncompressedSize64, s.numel*int64(size))
+		if err := entryFits(e, st.Size()); err != nil {
+			return fmt.Errorf("storage %s: %w (re-download it)", s.key, err)
+		}
+		want, ok := checked.Mul(s.numel, storageElemSize(s.dtype))
+		if !ok {
+			return fmt.Errorf("storage %s claims %d values: corrupt", s.key, s.numel)
+		}
+		if int64(e.UncompressedSize64) < want {
+			return fmt.Errorf("storage %s holds %d bytes, want %d (truncated? re-download it)", s.key, e.UncompressedSize64, want)
 		}
 		rc, err := e.Open()
 		if err != nil {
-			return err
+			return fmt.Errorf("storage %s: %w (re-download it)", s.key, err)
 		}
 		defer rc.Close()
-		s.data, err = readStorage(bufio.NewReaderSize(rc, 1<<20), s.dtype, s.numel)
-		return err
+		// A stored entry's bytes are in the archive (entryFits); a
+		// compressed one's only arrive as they are inflated.
+		s.data, err = readStorage(bufio.NewReaderSize(rc, 1<<20), s.dtype, s.numel, e.Method == zip.Store)
+		if err != nil {
+			return fmt.Errorf("storage %s: %w (re-download it)", s.key, err)
+		}
+		return nil
 	}
 	return torchToWeights(path, obj, read)
+}
+
+// entryFits checks a zip entry's declared sizes against the archive's real
+// size: packed, it cannot be larger than the archive; stored, it is as large
+// unpacked as packed.
+func entryFits(e *zip.File, archive int64) error {
+	if e.CompressedSize64 > uint64(archive) {
+		return fmt.Errorf("zip entry %s claims %d bytes, the whole archive has %d: truncated or corrupt", e.Name, e.CompressedSize64, archive)
+	}
+	if e.Method == zip.Store && e.UncompressedSize64 != e.CompressedSize64 {
+		return fmt.Errorf("zip entry %s is stored uncompressed but claims %d bytes unpacked and %d packed: corrupt", e.Name, e.UncompressedSize64, e.CompressedSize64)
+	}
+	return nil
 }
 
 // legacyMagic is the number torch's legacy format starts with.
 const legacyMagic = "1950a86a20f9469cfc6c"
 
+// sizedReader buffers a file of known size and knows how many of its
+// bytes are still unread.
+type sizedReader struct {
+	*bufio.Reader
+	size, read int64 // file size; bytes handed to the buffer
+}
+
+func newSizedReader(f io.Reader, size int64) *sizedReader {
+	s := &sizedReader{size: size}
+	s.Reader = bufio.NewReaderSize(readCounter{f, &s.read}, 1<<20)
+	return s
+}
+
+// left is how many bytes of the file are not yet read.
+func (s *sizedReader) left() int64 { return s.size - s.read + int64(s.Buffered()) }
+
+type readCounter struct {
+	r io.Reader
+	n *int64
+}
+
+func (c readCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
+}
+
 // loadTorchLegacy reads the pre-1.6 format: magic, protocol, sys_info and
-// object pickles, the list of storage keys, then each storage as int64 count + data.
-func loadTorchLegacy(path string, r *bufio.Reader) (*vgg.Weights, error) {
+// object pickles, the list of storage keys, then each storage as int64
+// count + data; a count is checked against the bytes left in the file
+// before its storage is allocated.
+func loadTorchLegacy(path string, r *sizedReader) (*vgg.Weights, error) {
 	storages := map[string]*torchStorage{}
 	next := func(what string) (any, error) {
-		v, err := newUnpickler(r, storages).load()
+		v, err := newUnpickler(r.Reader, storages).load()
 		if err != nil {
 			return nil, fmt.Errorf("torch: %s: not a PyTorch file (reading the %s: %w)", path, what, err)
 		}
@@ -285,10 +349,13 @@ func loadTorchLegacy(path string, r *bufio.Reader) (*vgg.Weights, error) {
 			return nil, fmt.Errorf("torch: %s: truncated before storage %s: %w (re-download it)", path, key, err)
 		}
 		if n != s.numel {
-			return nil, fmt.Errorf("torch: %s: storage %s holds %d values, its tensors expect %d", path, key, n, s.numel)
+			return nil, fmt.Errorf("torch: %s: storage %s%s holds %d values, its tensors expect %d", path, key, storageUsers(obj, s), n, s.numel)
 		}
-		if s.data, err = readStorage(r, s.dtype, n); err != nil {
-			return nil, fmt.Errorf("torch: %s: storage %s: %w (file truncated? re-download it)", path, key, err)
+		if want, ok := checked.Mul(n, storageElemSize(s.dtype)); !ok || want > r.left() {
+			return nil, fmt.Errorf("torch: %s: storage %s%s claims %d values, more than the %d bytes left in the file (truncated? re-download it)", path, key, storageUsers(obj, s), n, r.left())
+		}
+		if s.data, err = readStorage(r, s.dtype, n, true); err != nil {
+			return nil, fmt.Errorf("torch: %s: storage %s%s: %w (file truncated? re-download it)", path, key, storageUsers(obj, s), err)
 		}
 	}
 	read := func(s *torchStorage) error { return fmt.Errorf("storage %s has no data in the file", s.key) }
@@ -296,68 +363,118 @@ func loadTorchLegacy(path string, r *bufio.Reader) (*vgg.Weights, error) {
 }
 
 // readStorage decodes n little-endian values of a storage type to float32.
-func readStorage(r io.Reader, dtype string, n int64) ([]float32, error) {
-	if n < 0 || n > 1<<34 {
-		return nil, fmt.Errorf("implausible storage size %d", n)
-	}
-	out := make([]float32, n)
-	if dtype == "FloatStorage" {
-		return out, floats.Read(r, out)
+// present says whether the source is known to hold their bytes: then the
+// result is allocated at once, else it grows as the bytes arrive.
+func readStorage(r io.Reader, dtype string, n int64, present bool) ([]float32, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("negative storage size %d", n)
 	}
 	size := storageElemSize(dtype)
-	buf := make([]byte, 1<<16*size)
+	decode := storageDecoder(dtype)
+	if decode == nil {
+		return nil, fmt.Errorf("storage type %s is not supported", dtype)
+	}
+	const chunk = 1 << 16
+	var out []float32
+	if present {
+		out = make([]float32, 0, n)
+	}
+	buf := make([]byte, min(n, chunk)*size)
 	for done := int64(0); done < n; {
-		chunk := min(n-done, 1<<16)
-		b := buf[:chunk*int64(size)]
+		m := min(n-done, chunk)
+		b := buf[:m*size]
 		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, err
-		}
-		for i := range chunk {
-			var v float32
-			switch dtype {
-			case "HalfStorage":
-				v = floats.FromHalf(binary.LittleEndian.Uint16(b[2*i:]))
-			case "BFloat16Storage":
-				v = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
-			case "DoubleStorage":
-				v = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
 			}
-			out[done+i] = v
+			return nil, fmt.Errorf("%w after %d of %d values", err, done, n)
 		}
-		done += chunk
+		out = slices.Grow(out, int(m))[:done+m]
+		decode(out[done:], b)
+		done += m
 	}
 	return out, nil
+}
+
+// storageDecoder converts a storage type's little-endian bytes to
+// float32, len(dst) values; nil for an unsupported type.
+func storageDecoder(dtype string) func(dst []float32, b []byte) {
+	switch dtype {
+	case "FloatStorage":
+		return func(dst []float32, b []byte) {
+			for i := range dst {
+				dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+		}
+	case "HalfStorage":
+		return func(dst []float32, b []byte) {
+			for i := range dst {
+				dst[i] = floats.FromHalf(binary.LittleEndian.Uint16(b[2*i:]))
+			}
+		}
+	case "BFloat16Storage":
+		return func(dst []float32, b []byte) {
+			for i := range dst {
+				dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+			}
+		}
+	case "DoubleStorage":
+		return func(dst []float32, b []byte) {
+			for i := range dst {
+				dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+			}
+		}
+	}
+	return nil
 }
 
 // values returns the tensor's elements in row-major order of its shape.
 func (t *torchTensor) values(read func(*torchStorage) error) ([]float32, error) {
 	s, off := t.storage, t.offset
-	if s.view != nil {
-		s, off = s.view.root, off+s.view.offset
+	if v := s.view; v != nil {
+		if v.offset < 0 || off > math.MaxInt64-v.offset {
+			return nil, fmt.Errorf("tensor offset %d in a view at offset %d is corrupt", off, v.offset)
+		}
+		s, off = v.root, off+v.offset
 	}
 	if s.data == nil {
 		if err := read(s); err != nil {
 			return nil, err
 		}
 	}
-	n := int64(1)
-	for _, d := range t.shape {
-		n *= d
+	n, ok := checked.Product(t.shape...)
+	if !ok {
+		return nil, fmt.Errorf("tensor shape %v is corrupt", t.shape)
 	}
 	if n == 0 {
 		return []float32{}, nil
 	}
+	if n > int64(len(s.data)) { // overlapping strides: a few stored values would make many
+		return nil, fmt.Errorf("tensor of shape %v has %d values, more than its storage's %d (overlapping strides are not supported)", t.shape, n, len(s.data))
+	}
+	// The lowest and highest storage index the tensor reaches, with
+	// strides of either sign; any overflow is out of range.
+	first, last, ok := off, off, off >= 0
 	contiguous, want := true, int64(1)
-	last := off
-	for i := len(t.shape) - 1; i >= 0; i-- {
+	for i := len(t.shape) - 1; i >= 0 && ok; i-- {
 		if t.shape[i] > 1 && t.stride[i] != want {
 			contiguous = false
 		}
-		want *= t.shape[i]
-		last += (t.shape[i] - 1) * t.stride[i]
+		want *= t.shape[i] // at most n: no overflow
+		stride := t.stride[i]
+		if stride < 0 {
+			stride = -stride // math.MinInt64 stays negative and fails Mul
+		}
+		span, ok1 := checked.Mul(t.shape[i]-1, stride)
+		ok = ok1 && span <= math.MaxInt64-last && first >= math.MinInt64+span
+		if t.stride[i] >= 0 {
+			last += span
+		} else {
+			first -= span
+		}
 	}
-	if off < 0 || last >= int64(len(s.data)) {
-		return nil, fmt.Errorf("tensor (offset %d, shape %v, stride %v) reaches past its storage of %d values", off, t.shape, t.stride, len(s.data))
+	if !ok || first < 0 || last >= int64(len(s.data)) {
+		return nil, fmt.Errorf("tensor (offset %d, shape %v, stride %v) reaches outside its storage of %d values", off, t.shape, t.stride, len(s.data))
 	}
 	if contiguous {
 		if off == 0 && n == int64(len(s.data)) {
@@ -463,9 +580,11 @@ func torchToWeights(path string, obj any, read func(*torchStorage) error) (*vgg.
 	return w, nil
 }
 
-func readZipEntry(f *zip.File) ([]byte, error) {
-	if f.UncompressedSize64 > 1<<28 {
-		return nil, fmt.Errorf("%s is implausibly large (%d bytes)", f.Name, f.UncompressedSize64)
+// readZipEntry reads a small entry whole; its buffer grows only as bytes
+// arrive, and archive/zip stops at the size the directory declares.
+func readZipEntry(f *zip.File, archive int64) ([]byte, error) {
+	if err := entryFits(f, archive); err != nil {
+		return nil, err
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -473,4 +592,27 @@ func readZipEntry(f *zip.File) ([]byte, error) {
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
+}
+
+// storageUsers names, in parentheses, the state dict entries whose tensors
+// live in s, for errors about a storage.
+func storageUsers(obj any, s *torchStorage) string {
+	d, ok := obj.(*pyDict)
+	if !ok {
+		return ""
+	}
+	var names []string
+	for i, v := range d.vals {
+		t, ok := v.(*torchTensor)
+		if !ok {
+			continue
+		}
+		if t.storage == s || t.storage.view != nil && t.storage.view.root == s {
+			names = append(names, fmt.Sprint(d.keys[i]))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(names, ", ") + ")"
 }
