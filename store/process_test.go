@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,10 +60,10 @@ func TestHelperProcess(t *testing.T) {
 }
 
 // helper starts this test binary as a child in the given mode.
-func helper(t *testing.T, db, mode, name string, steps int) *exec.Cmd {
+func helper(t *testing.T, be *testBackend, db, mode, name string, steps int) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "STYLELAB_STORE_DB="+db,
+	cmd.Env = append(append(os.Environ(), be.env(db)...), helperEnv+"="+mode, "STYLELAB_STORE_DB="+db,
 		"STYLELAB_STORE_NAME="+name, "STYLELAB_STORE_STEPS="+strconv.Itoa(steps))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -96,10 +95,14 @@ func runNamed(t *testing.T, s *Store, name string) *RunSummary {
 }
 
 func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
+	eachBackend(t, testSIGKILLKeepsLoggedSteps)
+}
+
+func testSIGKILLKeepsLoggedSteps(t *testing.T, be *testBackend) {
 	const want = 50
-	db := filepath.Join(t.TempDir(), "kill.db")
-	watch := openTemp2(t, db)
-	cmd := helper(t, db, "forever", "victim", 0)
+	db := be.location(t)
+	watch := be.openAt(t, db)
+	cmd := helper(t, be, db, "forever", "victim", 0)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if r := runNamed(t, watch, "victim"); r != nil && r.LastStep+1 >= want {
@@ -111,7 +114,7 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// A second process opening the store must not judge the live run dead.
-	other := openTemp2(t, db)
+	other := be.openAt(t, db)
 	if r := runNamed(t, other, "victim"); r.Status != StatusRunning {
 		t.Fatalf("live run marked %s by Open", r.Status)
 	}
@@ -121,7 +124,7 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 	cmd.Wait()
 	seen := runNamed(t, watch, "victim").LastStep + 1 // every step it returned from
 
-	after := openTemp2(t, db)
+	after := be.openAt(t, db)
 	r := runNamed(t, after, "victim")
 	rec, err := after.Get(context.Background(), r.ID)
 	if err != nil {
@@ -141,10 +144,14 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 }
 
 func TestConcurrentWriterProcesses(t *testing.T) {
+	eachBackend(t, testConcurrentWriterProcesses)
+}
+
+func testConcurrentWriterProcesses(t *testing.T, be *testBackend) {
 	const steps = 2000
-	db := filepath.Join(t.TempDir(), "two.db")
-	s := openTemp2(t, db) // create the schema once, as a user would
-	cmds := []*exec.Cmd{helper(t, db, "count", "w1", steps), helper(t, db, "count", "w2", steps)}
+	db := be.location(t)
+	s := be.openAt(t, db) // create the schema once, as a user would
+	cmds := []*exec.Cmd{helper(t, be, db, "count", "w1", steps), helper(t, be, db, "count", "w2", steps)}
 	for i, c := range cmds {
 		if err := c.Wait(); err != nil {
 			t.Fatalf("writer %d: %v", i+1, err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -158,4 +159,30 @@ func (p *Postgres) cleanup() {
 	if p.dir != "" {
 		os.RemoveAll(p.dir)
 	}
+}
+
+// Shared is a PostgreSQL server started on first use and shared by the
+// tests of one test binary, which stop it from TestMain. The zero value is
+// ready to use.
+type Shared struct {
+	Settings []string // server settings for StartPostgres
+	once     sync.Once
+	pg       *Postgres
+	err      error
+}
+
+// Get starts the server the first time and returns it (or why it could not
+// start, every time).
+func (s *Shared) Get() (*Postgres, error) {
+	s.once.Do(func() { s.pg, s.err = StartPostgres(s.Settings...) })
+	return s.pg, s.err
+}
+
+// Stop stops the server if it was started.
+func (s *Shared) Stop() error {
+	s.once.Do(func() { s.err = errors.New("services: the shared server is stopped") })
+	if s.pg == nil {
+		return nil
+	}
+	return s.pg.Stop()
 }

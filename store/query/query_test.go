@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,6 +27,8 @@ func TestParseErrors(t *testing.T) {
 		{`limit 1.5`, "expected a whole number of runs after limit", 1, 7},
 		{`limit -1`, "expected a whole number of runs after limit", 1, 7},
 		{`status = "done"`, `unknown status "done"`, 1, 10},
+		{"tag = \"\xff\"", "string holds bytes that are not UTF-8", 1, 7},
+		{"params.\"\xfe\" = 1", "string holds bytes that are not UTF-8", 1, 8},
 		{`params.x = "abc`, "string is not closed", 1, 12},
 		{`params.x = 1e`, "incomplete exponent", 1, 12},
 		{`params.x = 1e999`, "out of range", 1, 12},
@@ -108,7 +109,7 @@ func TestSQL(t *testing.T) {
 			[]any{"ratio", 1e-3}},
 		{`params.ratio = "1e-3"`, sel + " WHERE EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = ? AND p.text = ?) ORDER BY r.id DESC",
 			[]any{"ratio", "1e-3"}},
-		{`param."a.b" not like "x%"`, sel + " WHERE EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = ? AND p.text NOT LIKE ?) ORDER BY r.id DESC",
+		{`param."a.b" not like "x%"`, sel + " WHERE EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = ? AND NOT p.text LIKE ?) ORDER BY r.id DESC",
 			[]any{"a.b", "x%"}},
 		{`metrics.style/conv1_1.min < 0.5`, sel + " WHERE EXISTS (SELECT 1 FROM metric_summary m WHERE m.run = r.id AND m.key = ? AND m.min < ?) ORDER BY r.id DESC",
 			[]any{"style/conv1_1", 0.5}},
@@ -136,25 +137,25 @@ func TestSQL(t *testing.T) {
 	}
 }
 
-// numbered is a dialect with numbered placeholders and ILIKE, as
-// PostgreSQL writes them.
-type numbered struct{}
-
-func (numbered) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
-func (numbered) Like() string             { return "ILIKE" }
-
-// TestDialect checks that placeholders are numbered in the order of the
-// arguments and that pattern matches use the dialect's operator.
-func TestDialect(t *testing.T) {
-	q, err := Parse(`params.x = 1 and tag like "a%" and name not like "b%" order by metrics.style limit 2`)
+// TestPostgres checks PostgreSQL's SQL: placeholders numbered in the order
+// of the arguments, numbers cast, patterns folding ASCII case only with no
+// escape character, and parameters ordered numbers first.
+func TestPostgres(t *testing.T) {
+	q, err := Parse(`params.x = 1 and tag like "a%" and name not like "b%" order by metrics.style, params.x desc limit 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sql, args := q.SQL(numbered{}, "r.id")
-	want := "SELECT r.id FROM runs r WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $1 AND p.num = $2) AND " +
-		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND t.tag ILIKE $3) AND coalesce(r.name NOT ILIKE $4, FALSE)) " +
-		"ORDER BY (SELECT m.last FROM metric_summary m WHERE m.run = r.id AND m.key = $5) ASC NULLS LAST, r.id DESC LIMIT $6"
-	if sql != want || !reflect.DeepEqual(args, []any{"x", 1.0, "a%", "b%", "style", 2}) {
+	sql, args := q.SQL(Postgres{}, "r.id")
+	fold := func(e string) string {
+		return "translate(" + e + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+	}
+	want := "SELECT r.id FROM runs r WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $1 AND p.num = CAST($2 AS DOUBLE PRECISION)) AND " +
+		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + fold("t.tag") + " LIKE " + fold("$3") + " ESCAPE '') AND " +
+		"coalesce(NOT " + fold("r.name") + " LIKE " + fold("$4") + " ESCAPE '', FALSE)) " +
+		"ORDER BY (SELECT m.last FROM metric_summary m WHERE m.run = r.id AND m.key = $5) ASC NULLS LAST, " +
+		"(SELECT ROW(p.num IS NULL, p.num, CASE WHEN p.num IS NULL THEN p.text END) FROM params p WHERE p.run = r.id AND p.key = $6) DESC NULLS LAST, " +
+		"r.id DESC LIMIT $7"
+	if sql != want || !reflect.DeepEqual(args, []any{"x", 1.0, "a%", "b%", "style", "x", 2}) {
 		t.Errorf("got\n%s %#v\nwant\n%s", sql, args, want)
 	}
 }

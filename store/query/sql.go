@@ -133,15 +133,20 @@ func (w *sqlWriter) expr(n exprNode) {
 	}
 }
 
-// op maps a query operator to SQL; the operator set is closed.
-func (w *sqlWriter) op(op string) string {
+// compare writes left op arg, the argument bound (as a number when it is
+// one); the operator set is closed (= != < <= > >= like, not like).
+func (w *sqlWriter) compare(left, op string, arg any) string {
+	ph := w.bind(arg)
+	if _, num := arg.(float64); num {
+		ph = w.d.Number(ph)
+	}
 	switch op {
 	case "like":
-		return w.d.Like()
+		return w.d.Like(left, ph)
 	case "not like":
-		return "NOT " + w.d.Like()
+		return "NOT " + w.d.Like(left, ph)
 	}
-	return op // = != < <= > >= (checked by the lexer)
+	return left + " " + op + " " + ph // checked by the lexer
 }
 
 func (w *sqlWriter) cmp(n *cmpNode) {
@@ -149,26 +154,26 @@ func (w *sqlWriter) cmp(n *cmpNode) {
 	switch f.kind {
 	case fieldTag:
 		// "!=" and "not like" mean: has no such tag.
-		match := "="
+		op := "="
 		if strings.HasSuffix(n.op, "like") {
-			match = w.d.Like()
+			op = "like"
 		}
 		if n.op == "!=" || n.op == "not like" {
 			w.WriteString("NOT ")
 		}
-		w.WriteString("EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND t.tag " + match + " " + w.bind(n.arg) + ")")
+		w.WriteString("EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + w.compare("t.tag", op, n.arg) + ")")
 	case fieldParam:
 		col := "p.text"
 		if _, num := n.arg.(float64); num {
 			col = "p.num"
 		}
 		w.WriteString("EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) +
-			" AND " + col + " " + w.op(n.op) + " " + w.bind(n.arg) + ")")
+			" AND " + w.compare(col, n.op, n.arg) + ")")
 	case fieldMetric:
 		w.WriteString("EXISTS (SELECT 1 FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) +
-			" AND m." + f.agg + " " + w.op(n.op) + " " + w.bind(n.arg) + ")")
+			" AND " + w.compare("m."+f.agg, n.op, n.arg) + ")")
 	case fieldRun:
-		w.WriteString("coalesce(" + f.col.sql + " " + w.op(n.op) + " " + w.bind(n.arg) + ", FALSE)")
+		w.WriteString("coalesce(" + w.compare(f.col.sql, n.op, n.arg) + ", FALSE)")
 	}
 }
 
@@ -177,7 +182,7 @@ func (w *sqlWriter) orderExpr(f fieldRef) {
 	case fieldRun:
 		w.WriteString(f.col.sql)
 	case fieldParam:
-		w.WriteString("(SELECT coalesce(p.num, p.text) FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) + ")")
+		w.WriteString("(SELECT " + w.d.ParamOrder() + " FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) + ")")
 	case fieldMetric:
 		w.WriteString("(SELECT m." + f.agg + " FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) + ")")
 	}
