@@ -91,7 +91,7 @@ func TestNotebooksExecute(t *testing.T) {
 					continue
 				}
 				for _, o := range c.Outputs {
-					html, _ := o.Data["text/html"].(string)
+					html := text(o.Data["text/html"])
 					if _, ok := o.Data["image/png"]; ok || strings.Contains(html, "<img") {
 						figures++
 					}
@@ -114,4 +114,21 @@ func TestNotebooksExecute(t *testing.T) {
 			}
 		})
 	}
+}
+
+// text is a notebook output's text: nbformat stores it as one string or as
+// a list of lines.
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []any:
+		var b strings.Builder
+		for _, line := range v {
+			s, _ := line.(string)
+			b.WriteString(s)
+		}
+		return b.String()
+	}
+	return ""
 }

@@ -109,6 +109,9 @@ func (r *Run) ID() int64 { return r.id }
 // spec.Exclusive the run is started only if it may claim its point (see
 // RunSpec.Exclusive); the check and the insert are one transaction.
 func (s *Store) StartRun(ctx context.Context, spec RunSpec) (*Run, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("store: %s is read-only for this user: log runs to a store you may write (-db or STYLELAB_DB)", s.location)
+	}
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ type Store struct {
 	self     procID
 	wmu      sync.Mutex    // serialises this process's SQLite writes (no busy-waiting)
 	beat     time.Duration // heartbeat interval of live runs
+	readOnly bool          // this process may not write the database (opened for reading)
 
 	mu     sync.Mutex // guards the fields below
 	closed bool
@@ -112,6 +114,9 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("store: database path %s is a directory; give a file path such as %s", abs, filepath.Join(abs, "stylelab.db"))
 	}
+	if readOnly(abs) {
+		return openReadOnly(ctx, abs)
+	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("store: create database directory: %w", err)
 	}
@@ -145,6 +150,45 @@ func dsn(abs string) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
 	return u.String() + "?" + q.Encode()
+}
+
+// readOnly reports whether the database exists but this process may not
+// write it or its folder (WAL needs both).
+func readOnly(abs string) bool {
+	if _, err := os.Stat(abs); err != nil {
+		return false
+	}
+	return unix.Access(abs, unix.W_OK) != nil || unix.Access(filepath.Dir(abs), unix.W_OK) != nil
+}
+
+// openReadOnly opens a store this process may read but not write, for
+// listing and queries: no migration, no sweep of stale runs; writes fail.
+func openReadOnly(ctx context.Context, abs string) (*Store, error) {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	var db *sql.DB
+	var err error
+	// mode=ro works while a writer keeps the WAL files; immutable=1 reads a
+	// store nobody is writing, without creating them.
+	for _, q := range []string{"mode=ro&_busy_timeout=15000", "mode=ro&immutable=1"} {
+		if db, err = sql.Open("sqlite3", u.String()+"?"+q); err != nil {
+			continue
+		}
+		var version int
+		if err = db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err == nil {
+			if version != SchemaVersion {
+				db.Close()
+				return nil, fmt.Errorf("store: %s is read-only and has schema version %d, not %d: open it once with write access to migrate it", abs, version, SchemaVersion)
+			}
+			break
+		}
+		db.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s read-only: %w", abs, err)
+	}
+	s := newStore(db, sqliteBackend{}, abs, abs+"-artifacts")
+	s.readOnly = true
+	return s, nil
 }
 
 func (s *Store) init(ctx context.Context, hint string) error {
