@@ -28,13 +28,20 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	r, err := s.StartRun(context.Background(), RunSpec{Experiment: "procs", Name: os.Getenv("STYLELAB_STORE_NAME")})
+	r, err := s.StartRun(context.Background(), RunSpec{Experiment: "procs", Name: os.Getenv("STYLELAB_STORE_NAME"), Exclusive: mode == "claim"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if mode == "claim" { // hold the point until killed
+		if err := r.LogStep(0, 0, map[string]float64{"total": 1}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		select {}
+	}
 	steps, err := strconv.Atoi(os.Getenv("STYLELAB_STORE_STEPS"))
-	if err != nil && mode != "forever" {
+	if err != nil && mode == "count" {
 		fmt.Fprintln(os.Stderr, "STYLELAB_STORE_STEPS:", err)
 		os.Exit(2)
 	}
