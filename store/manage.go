@@ -63,6 +63,9 @@ func (s *Store) Note(ctx context.Context, id int64, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return fmt.Errorf("store: note on run %d is empty; write some text", id)
 	}
+	if err := checkText("note", text); err != nil {
+		return err
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := s.existsTx(ctx, tx, id); err != nil {
 			return err

@@ -311,7 +311,7 @@ func (r *Run) Finish(status Status, message string) error {
 	// INTERRUPTED too: another process may have judged this live run dead.
 	res, err := r.s.db.Exec(r.s.q(`UPDATE runs SET status = ?, ended = ?, duration = ?, message = ?
 		WHERE id = ? AND status IN ('RUNNING', 'INTERRUPTED')`),
-		string(status), formatTime(now), now.Sub(r.started).Seconds(), message, r.id)
+		string(status), formatTime(now), now.Sub(r.started).Seconds(), cleanText(message), r.id)
 	if err != nil {
 		return fmt.Errorf("store: finish run %d: %w", r.id, err)
 	}

@@ -119,6 +119,8 @@ func TestStartRunRejects(t *testing.T) {
 			{"tag with space", RunSpec{Experiment: "e", Tags: []string{"fig 3"}}, `use one word such as "fig-3"`},
 			{"input without path", RunSpec{Experiment: "e", Inputs: []Input{{Role: "style"}}}, `input "style" has no path`},
 			{"long name", RunSpec{Experiment: "e", Name: strings.Repeat("x", 300)}, "keep it under 200"},
+			{"NUL in a value", RunSpec{Experiment: "e", Params: []Param{{"a", "x\x00"}}}, "holds a NUL character"},
+			{"path not UTF-8", RunSpec{Experiment: "e", Inputs: []Input{{"style", "caf\xe9.jpg", ""}}}, "is not valid UTF-8"},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
@@ -175,9 +177,12 @@ func TestLogStepRejects(t *testing.T) {
 		if err := r2.Finish(StatusRunning, ""); err == nil || !strings.Contains(err.Error(), "use FINISHED, FAILED or INTERRUPTED") {
 			t.Errorf("Finish(RUNNING) = %v", err)
 		}
-		mustFinish(t, r2, StatusFailed, "cuda: out of memory")
-		if sum, err := s.Summary(context.Background(), r2.ID()); err != nil || sum.Status != StatusFailed || sum.Message != "cuda: out of memory" {
+		mustFinish(t, r2, StatusFailed, "cuda: out of memory \x00\xff")
+		if sum, err := s.Summary(context.Background(), r2.ID()); err != nil || sum.Status != StatusFailed || sum.Message != "cuda: out of memory \uFFFD" {
 			t.Errorf("failed run = %+v, %v", sum, err)
+		}
+		if err := s.Note(context.Background(), r2.ID(), "a\x00b"); err == nil || !strings.Contains(err.Error(), "NUL") {
+			t.Errorf("note with NUL: %v", err)
 		}
 	})
 }

@@ -150,6 +150,9 @@ func lexString(q string, i int) (string, int, error) {
 			if !utf8.ValidString(b.String()) {
 				return "", 0, errorAt(q, i, "string holds bytes that are not UTF-8; write the text in UTF-8")
 			}
+			if strings.IndexByte(b.String(), 0) >= 0 {
+				return "", 0, errorAt(q, i, "string holds a NUL character, which no stored text contains; leave it out")
+			}
 			return b.String(), j + 1 - i, nil
 		case c == '\\' && j+1 < len(q):
 			j++

@@ -29,6 +29,7 @@ func TestParseErrors(t *testing.T) {
 		{`status = "done"`, `unknown status "done"`, 1, 10},
 		{"tag = \"\xff\"", "string holds bytes that are not UTF-8", 1, 7},
 		{"params.\"\xfe\" = 1", "string holds bytes that are not UTF-8", 1, 8},
+		{"name = 'a\x00'", "string holds a NUL character", 1, 8},
 		{`params.x = "abc`, "string is not closed", 1, 12},
 		{`params.x = 1e`, "incomplete exponent", 1, 12},
 		{`params.x = 1e999`, "out of range", 1, 12},
