@@ -44,19 +44,26 @@ func StartPostgres(settings ...string) (*Postgres, error) {
 	if _, err := os.Stat(filepath.Join(p.bin, "initdb")); err != nil {
 		return nil, fmt.Errorf("services: initdb is not beside %s: run scripts/install-deps.sh (Debian package postgresql)", pgCtl)
 	}
-	if p.dir, err = tempDir("stylelab-pg-"); err != nil {
+	reapOrphans(pgPrefix, func(dir string) {
+		old := &Postgres{dir: dir, bin: p.bin}
+		old.cred, _ = serverUser()
+		if run(old.command("pg_ctl", "-D", old.data(), "-m", "immediate", "-w", "-t", "30", "stop")) != nil {
+			stopPid(filepath.Join(old.data(), "postmaster.pid"), 10*time.Second)
+		}
+	})
+	if p.dir, err = tempDir(pgPrefix); err != nil {
 		return nil, err
 	}
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			p.cleanup()
-			return nil, fmt.Errorf("services: running as root, PostgreSQL needs an unprivileged user to run as, and there is no user postgres (%w): install the Debian package postgresql, which creates it", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		p.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(p.dir, uid, gid); err != nil {
+	if err := writeOwner(p.dir); err != nil {
+		p.cleanup()
+		return nil, fmt.Errorf("services: %w", err)
+	}
+	if p.cred, err = serverUser(); err != nil {
+		p.cleanup()
+		return nil, err
+	}
+	if p.cred != nil {
+		if err := os.Chown(p.dir, int(p.cred.Uid), int(p.cred.Gid)); err != nil {
 			p.cleanup()
 			return nil, fmt.Errorf("services: %w", err)
 		}
@@ -82,6 +89,24 @@ func StartPostgres(settings ...string) (*Postgres, error) {
 	}
 	p.cleanup()
 	return nil, fmt.Errorf("services: start PostgreSQL: %w\nserver log:\n%s", startErr, tail(p.logPath(), 2000))
+}
+
+// pgPrefix starts the names of the servers' folders in the temp directory.
+const pgPrefix = "stylelab-pg-"
+
+// serverUser is who the server runs as: this process's user, or as root
+// the user postgres (initdb refuses root).
+func serverUser() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("services: running as root, PostgreSQL needs an unprivileged user to run as, and there is no user postgres (%w): install the Debian package postgresql, which creates it", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
 func (p *Postgres) data() string    { return filepath.Join(p.dir, "data") }

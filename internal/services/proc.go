@@ -124,3 +124,59 @@ func waitFor(timeout time.Duration, ok func() bool) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// The owner file of a service's folder names the process that started the
+// service: "<pid> <start time in clock ticks>", the pair naming one process.
+const ownerFile = "owner"
+
+// writeOwner records this process as the owner of the service in dir.
+func writeOwner(dir string) error {
+	start, err := procStartTicks(os.Getpid())
+	if err != nil {
+		return nil // no /proc: orphans cannot be told, and are not reaped
+	}
+	return os.WriteFile(filepath.Join(dir, ownerFile), []byte(fmt.Sprintf("%d %s\n", os.Getpid(), start)), 0o644)
+}
+
+// procStartTicks is field 22 of /proc/<pid>/stat: when the process started.
+func procStartTicks(pid int) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", err
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 20 {
+		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	return f[19], nil
+}
+
+// orphaned reports whether the process that started the service in dir is
+// gone (a test binary killed before it could stop its services).
+func orphaned(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err != nil {
+		return false // not written yet, or from a system without /proc
+	}
+	var pid int
+	var start string
+	if _, err := fmt.Sscan(string(b), &pid, &start); err != nil {
+		return false
+	}
+	now, err := procStartTicks(pid)
+	return err != nil || now != start
+}
+
+// reapOrphans stops the services that killed test processes left behind:
+// every folder matching prefix in the temp directory whose owner is gone
+// is handed to stop, then removed.
+func reapOrphans(prefix string, stop func(dir string)) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
+	for _, d := range dirs {
+		if orphaned(d) {
+			stop(d)
+			os.RemoveAll(d)
+		}
+	}
+}

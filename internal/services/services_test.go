@@ -1,11 +1,15 @@
 package services
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -88,5 +92,68 @@ func TestSlurm(t *testing.T) {
 			b, _ := os.ReadFile(p)
 			t.Fatalf("array task %d of job %s wrote %q, want %q\n%s", i, strings.TrimSpace(string(id)), b, want, s.Log())
 		}
+	}
+}
+
+// TestReapsOrphans: a server whose test process was killed (SIGKILL, no
+// Stop) is stopped by the next StartPostgres.
+func TestReapsOrphans(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	if os.Getenv("STYLELAB_SERVICES_ORPHAN") != "" {
+		pg, err := StartPostgres("fsync=off")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Println(pg.dir)
+		os.Stdout.Sync()
+		select {} // killed by the parent
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestReapsOrphans$")
+	child.Env = append(os.Environ(), "STYLELAB_SERVICES_ORPHAN=1")
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		child.Process.Kill()
+		t.Fatalf("the child did not start a server: %v", err)
+	}
+	dir := strings.TrimSpace(line)
+	pidFile := filepath.Join(dir, "data", "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	if syscall.Kill(pid, 0) != nil {
+		t.Fatalf("the orphaned server %d is not running; nothing to reap", pid)
+	}
+	pg, err := StartPostgres("fsync=off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil }) {
+		t.Errorf("the orphaned server %d still runs", pid)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the orphan's folder %s is still there (%v)", dir, err)
 	}
 }

@@ -38,17 +38,27 @@ func StartSlurm() (*Slurm, error) {
 		}
 		bins[name] = p
 	}
-	dir, err := tempDir("stylelab-slurm-")
+	reapOrphans(slurmPrefix, func(dir string) {
+		(&Slurm{Dir: dir}).Stop()
+	})
+	dir, err := tempDir(slurmPrefix)
 	if err != nil {
 		return nil, err
 	}
 	s := &Slurm{Dir: dir, CPUs: runtime.NumCPU()}
+	if err := writeOwner(dir); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("services: %w", err)
+	}
 	if err := s.start(bins); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
+
+// slurmPrefix starts the names of the clusters' folders in the temp directory.
+const slurmPrefix = "stylelab-slurm-"
 
 func (s *Slurm) path(elem ...string) string {
 	return filepath.Join(append([]string{s.Dir}, elem...)...)
