@@ -40,25 +40,7 @@ func (r *Run) SaveArtifact(kind, name string, step int, data []byte) (string, er
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(data)
-	hexSum := hex.EncodeToString(sum[:])
-	file := "" // the slot's own path
-	if r.s.cas {
-		file = contentPath(hexSum, name)
-	}
-	abs := r.s.artifactFile(rel, file)
-	// Atomic, so a reader never sees half a file; a crash leaves at most
-	// a temporary file, which gc removes. A content-named file is written
-	// again even if it is there, which renews its time: gc spares young
-	// files, so a file another run just stopped using is not removed
-	// between this write and the row below.
-	err = os.MkdirAll(filepath.Dir(abs), 0o755)
-	if err == nil {
-		err = atomicfile.Write(abs, 0o666, func(w io.Writer) error {
-			_, err := w.Write(data)
-			return err
-		})
-	}
+	hexSum, file, abs, err := r.s.writeArtifact(rel, name, data)
 	if err != nil {
 		return "", fmt.Errorf("store: run %d: save %s %q: %w", r.id, kind, name, err)
 	}
@@ -71,6 +53,30 @@ func (r *Run) SaveArtifact(kind, name string, step int, data []byte) (string, er
 		return "", fmt.Errorf("store: run %d: record %s %q (the file is at %s; gc removes it if unrecorded): %w", r.id, kind, name, abs, err)
 	}
 	return abs, nil
+}
+
+// writeArtifact writes the file of an artifact whose slot is rel and
+// returns its sha256, its file column ("" for rel itself) and its absolute
+// path. It is written atomically, so a reader never sees half a file; a
+// crash leaves at most a temporary file, which gc removes. A content-named
+// file is written again even if it is there, which renews its time: gc
+// spares young files, so a file another run just stopped using is not
+// removed between this write and the row that records it.
+func (s *Store) writeArtifact(rel, name string, data []byte) (hexSum, file, abs string, err error) {
+	sum := sha256.Sum256(data)
+	hexSum = hex.EncodeToString(sum[:])
+	if s.cas {
+		file = contentPath(hexSum, name)
+	}
+	abs = s.artifactFile(rel, file)
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return "", "", "", err
+	}
+	err = atomicfile.Write(abs, 0o666, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+	return hexSum, file, abs, err
 }
 
 // contentPath is where a shared store keeps a file by its content:
