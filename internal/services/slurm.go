@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -226,4 +227,29 @@ func (s *Slurm) Stop() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// SharedSlurm is a Slurm cluster started on first use and shared by the
+// tests of one test binary, which stop it from TestMain. The zero value is
+// ready to use.
+type SharedSlurm struct {
+	once sync.Once
+	s    *Slurm
+	err  error
+}
+
+// Get starts the cluster the first time and returns it (or why it could
+// not start, every time).
+func (s *SharedSlurm) Get() (*Slurm, error) {
+	s.once.Do(func() { s.s, s.err = StartSlurm() })
+	return s.s, s.err
+}
+
+// Stop stops the cluster if it was started.
+func (s *SharedSlurm) Stop() error {
+	s.once.Do(func() { s.err = errors.New("services: the shared cluster is stopped") })
+	if s.s == nil {
+		return nil
+	}
+	return s.s.Stop()
 }
