@@ -105,10 +105,18 @@ func (c *Comparison) axisValues(key string) []string {
 	return vals
 }
 
-// Grid lays the runs' final images out with rows by the parameter rowKey and
+// Layout is where a grid puts each run: rows by the values of one
+// parameter, columns by another's.
+type Layout struct {
+	RowKey, ColKey string
+	Rows, Cols     []string  // each axis's values, numbers in numeric order; one "" for no key
+	Cells          [][][]int // Cells[row][col]: indices into Runs of the runs there, in Runs' order
+}
+
+// Layout places the runs on a grid with rows by the parameter rowKey and
 // columns by colKey (either may be empty for a single row or column; "name"
-// is the run's name). Where several runs share a cell the latest is shown.
-func (c *Comparison) Grid(title, rowKey, colKey string, cellSize int) (*image.RGBA, error) {
+// is the run's name). A key no run has is an error that lists the keys.
+func (c *Comparison) Layout(rowKey, colKey string) (*Layout, error) {
 	keys := map[string]bool{"name": true}
 	for i := range c.Runs {
 		for _, p := range c.Runs[i].Params {
@@ -120,12 +128,16 @@ func (c *Comparison) Grid(title, rowKey, colKey string, cellSize int) (*image.RG
 			return nil, fmt.Errorf("compare: no run has the parameter %q: use one of %s", k, strings.Join(sortedKeys(keys), ", "))
 		}
 	}
-	rows, cols := c.axisValues(rowKey), c.axisValues(colKey)
-	cells := make([][]plots.Cell, len(rows))
-	for i := range cells {
-		cells[i] = make([]plots.Cell, len(cols))
+	l := &Layout{RowKey: rowKey, ColKey: colKey, Rows: c.axisValues(rowKey), Cols: c.axisValues(colKey)}
+	l.Cells = make([][][]int, len(l.Rows))
+	for i := range l.Cells {
+		l.Cells[i] = make([][]int, len(l.Cols))
 	}
-	index := func(vals []string, v string) int {
+	index := func(key string, vals []string, r *store.RunRecord) int {
+		if key == "" {
+			return 0
+		}
+		v := param(r, key)
 		for i, x := range vals {
 			if x == v {
 				return i
@@ -135,23 +147,36 @@ func (c *Comparison) Grid(title, rowKey, colKey string, cellSize int) (*image.RG
 	}
 	for i := range c.Runs {
 		r := &c.Runs[i]
-		ri, ci := 0, 0
-		if rowKey != "" {
-			ri = index(rows, param(r, rowKey))
-		}
-		if colKey != "" {
-			ci = index(cols, param(r, colKey))
-		}
-		img, err := c.Image(i)
-		label := c.short(i)
-		if err != nil {
-			label += ": no image"
-		}
-		if prev := cells[ri][ci]; prev.Image == nil || img != nil {
-			cells[ri][ci] = plots.Cell{Image: img, Label: label}
+		ri, ci := index(rowKey, l.Rows, r), index(colKey, l.Cols, r)
+		l.Cells[ri][ci] = append(l.Cells[ri][ci], i)
+	}
+	return l, nil
+}
+
+// Grid lays the runs' final images out as Layout places them. Where several
+// runs share a cell the latest with an image is shown.
+func (c *Comparison) Grid(title, rowKey, colKey string, cellSize int) (*image.RGBA, error) {
+	l, err := c.Layout(rowKey, colKey)
+	if err != nil {
+		return nil, err
+	}
+	cells := make([][]plots.Cell, len(l.Rows))
+	for ri := range cells {
+		cells[ri] = make([]plots.Cell, len(l.Cols))
+		for ci, runs := range l.Cells[ri] {
+			for _, i := range runs {
+				img, err := c.Image(i)
+				label := c.short(i)
+				if err != nil {
+					label += ": no image"
+				}
+				if prev := cells[ri][ci]; prev.Image == nil || img != nil {
+					cells[ri][ci] = plots.Cell{Image: img, Label: label}
+				}
+			}
 		}
 	}
-	return plots.Grid(title, header(rowKey, rows), header(colKey, cols), cells, cellSize)
+	return plots.Grid(title, header(rowKey, l.Rows), header(colKey, l.Cols), cells, cellSize)
 }
 
 func header(key string, vals []string) []string {

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
@@ -333,4 +334,46 @@ func locate(img *image.RGBA, c color.RGBA) (x, y int, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// TestLayout: rows and columns in numeric order, runs sharing a cell kept
+// in order, runs lacking a key in the "" row, and a single row or column.
+func TestLayout(t *testing.T) {
+	rec := func(id int64, params ...string) store.RunRecord {
+		r := store.RunRecord{RunSummary: store.RunSummary{ID: id, Name: fmt.Sprintf("run-%d", id)}}
+		for i := 0; i < len(params); i += 2 {
+			r.Params = append(r.Params, store.Param{Key: params[i], Value: params[i+1]})
+		}
+		return r
+	}
+	c := &Comparison{Runs: []store.RunRecord{
+		rec(1, "layers", "a", "ratio", "1e-2"),
+		rec(2, "layers", "a", "ratio", "1e-3"),
+		rec(3, "layers", "b", "ratio", "1e-2"),
+		rec(4, "layers", "a", "ratio", "0.001"), // the same number as run 2's
+		rec(5, "ratio", "1e-4"),
+	}}
+	for _, tc := range []struct {
+		rows, cols   string
+		wantR, wantC []string
+		wantCells    [][][]int
+	}{
+		{"layers", "ratio", []string{"a", "b", ""}, []string{"1e-4", "1e-3", "0.001", "1e-2"},
+			[][][]int{{nil, {1}, {3}, {0}}, {nil, nil, nil, {2}}, {{4}, nil, nil, nil}}},
+		{"", "layers", []string{""}, []string{"a", "b", ""}, [][][]int{{{0, 1, 3}, {2}, {4}}}},
+		{"name", "", []string{"run-1", "run-2", "run-3", "run-4", "run-5"}, []string{""},
+			[][][]int{{{0}}, {{1}}, {{2}}, {{3}}, {{4}}}},
+	} {
+		l, err := c.Layout(tc.rows, tc.cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(l.Rows, tc.wantR) || !reflect.DeepEqual(l.Cols, tc.wantC) || !reflect.DeepEqual(l.Cells, tc.wantCells) {
+			t.Errorf("Layout(%q, %q) = rows %q cols %q cells %v;\nwant rows %q cols %q cells %v",
+				tc.rows, tc.cols, l.Rows, l.Cols, l.Cells, tc.wantR, tc.wantC, tc.wantCells)
+		}
+	}
+	if _, err := c.Layout("seed", ""); err == nil || !strings.Contains(err.Error(), `"seed"`) || !strings.Contains(err.Error(), "layers") {
+		t.Errorf("unknown key: %v; want it named with the keys there are", err)
+	}
 }

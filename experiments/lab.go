@@ -136,7 +136,8 @@ func (l *Lab) Run(ctx context.Context, cfg transfer.Config, hooks transfer.Hooks
 }
 
 // RunPlan runs p and logs it as it goes: parameters, every step's losses,
-// snapshots, the final image and its loss plot. Result.RunID is its id in
+// snapshots, the final image and its loss plot, and the source of each
+// custom term (a "source" artifact named term-NAME.go.txt). Result.RunID is its id in
 // the store. An interrupted or failed run keeps what it logged.
 func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hooks) (*transfer.Result, error) {
 	return l.runPlan(ctx, p, hooks, false)
@@ -161,6 +162,10 @@ func (l *Lab) runPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hook
 			logErr = err
 		}
 	}
+	for _, t := range p.Terms { // the code of each custom term, beside its hash in params.terms
+		_, err := run.SaveArtifact(store.KindSource, "term-"+t.Name+".go.txt", 0, []byte(t.Source))
+		keep(err)
+	}
 	every := p.ReportEvery
 	tracked := *p
 	tracked.ReportEvery = 1 // every step is logged; the caller's hook keeps its pace
@@ -168,6 +173,9 @@ func (l *Lab) runPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hook
 		Step: func(s transfer.Step) {
 			metrics := map[string]float64{"total": s.Losses.Total, "content": s.Content, "style": s.Style, "tv": s.TV,
 				"evaluations": float64(s.Evaluations)}
+			if len(p.Terms) > 0 {
+				metrics["terms"] = s.Terms
+			}
 			for k, v := range s.Layers {
 				metrics[k] = v
 			}

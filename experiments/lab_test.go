@@ -283,3 +283,43 @@ func TestBadAxesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestLabRecordsTerms: a run with a custom term records the term (params
+// terms, with its source's hash), its value each step (term/NAME and
+// terms), and its source as a source artifact.
+func TestLabRecordsTerms(t *testing.T) {
+	lab := testLab(t)
+	ctx := context.Background()
+	cfg := paperConfig(t, 48, 3)
+	cfg.Experiment = "terms-test"
+	gram := transfer.GramTerm("conv2_1", 500)
+	cfg.Terms = []transfer.Term{gram}
+	res, err := lab.Run(ctx, cfg, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := lab.Store.Get(ctx, res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := rec.Param("terms"); v != "gram_conv2_1:conv2_1:500:"+gram.SourceSHA256()[:16] {
+		t.Errorf("terms param %q", v)
+	}
+	last := res.Last()
+	if rec.Last["term/gram_conv2_1"] != last.Layers["term/gram_conv2_1"] || rec.Last["terms"] != last.Terms || !(last.Terms > 0) {
+		t.Errorf("logged %v, result's terms %g and layers %v", rec.Last, last.Terms, last.Layers)
+	}
+	var found bool
+	for _, a := range rec.Artifacts {
+		if a.Kind == store.KindSource && a.Name == "term-gram_conv2_1.go.txt" {
+			data, err := os.ReadFile(a.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = string(data) == gram.Source
+		}
+	}
+	if !found {
+		t.Errorf("no source artifact holding %q in %+v", gram.Source, rec.Artifacts)
+	}
+}

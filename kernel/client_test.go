@@ -23,6 +23,9 @@ import (
 // and a DEALER on its shell channel.
 type client struct {
 	proc    *exec.Cmd
+	exited  chan struct{} // closed when the kernel process has ended
+	file    string        // the connection file
+	info    jupyter.ConnectionInfo
 	log     *syncBuffer
 	signer  jupyter.Signer
 	session string
@@ -65,9 +68,9 @@ func freePorts(tb testing.TB, n int) []int {
 	return ports
 }
 
-// startKernel starts `stylelab kernel -f` on a fresh connection file and
-// connects to its shell channel.
-func startKernel(tb testing.TB, bin, dir string) *client {
+// startKernel starts `stylelab kernel -f` on a fresh connection file, with
+// env added to the test's environment, and connects to its shell channel.
+func startKernel(tb testing.TB, bin, dir string, env ...string) *client {
 	tb.Helper()
 	ports := freePorts(tb, 5)
 	key := jupyter.NewID()
@@ -78,13 +81,21 @@ func startKernel(tb testing.TB, bin, dir string) *client {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	c := &client{log: &syncBuffer{}, session: jupyter.NewID(), replies: make(chan *jupyter.Message, 16)}
+	c := &client{log: &syncBuffer{}, session: jupyter.NewID(), replies: make(chan *jupyter.Message, 16),
+		file: file, info: info, exited: make(chan struct{})}
 	c.signer, _ = jupyter.NewSigner("hmac-sha256", key)
 	c.proc = exec.Command(bin, "kernel", "-f", file)
+	c.proc.Env = append(os.Environ(), env...)
 	c.proc.Stderr = c.log
 	if err := c.proc.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	go func() {
+		// The process, not its standard error: the kernel's crash monitor
+		// holds that a little longer.
+		c.proc.Process.Wait()
+		close(c.exited)
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.shell = zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity(c.session)),
@@ -110,9 +121,30 @@ func startKernel(tb testing.TB, bin, dir string) *client {
 
 func (c *client) close() {
 	c.proc.Process.Kill()
-	c.proc.Wait()
+	<-c.exited
 	c.cancel()
 	c.shell.Close()
+}
+
+// logged waits up to 10s for the kernel's log to hold want: the log
+// reaches the test through the kernel's crash monitor, a little later.
+func (c *client) logged(want string) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(c.log.String(), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// alive reports whether the kernel process still runs.
+func (c *client) alive() bool {
+	select {
+	case <-c.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 // send sends a request on shell signed by signer and returns its id.
@@ -164,7 +196,7 @@ func TestBadSignatureDropped(t *testing.T) {
 	if m.Parent.MsgID != id || m.Header.MsgType != "kernel_info_reply" {
 		t.Fatalf("got %s to %s, want kernel_info_reply to %s", m.Header.MsgType, m.Parent.MsgID, id)
 	}
-	if !strings.Contains(c.log.String(), `dropped a badly signed "kernel_info_request"`) {
+	if !c.logged(`dropped a badly signed "kernel_info_request"`) {
 		t.Errorf("the bad message was not logged:\n%s", c.log)
 	}
 }

@@ -32,7 +32,9 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 	}
 	k.mu.Lock()
 	k.parent = req
+	k.cell = fmt.Sprintf("cell[%d]", k.count)
 	k.mu.Unlock()
+	k.mon.cell(req.Header)
 	if !c.Silent {
 		k.publish(req, "execute_input", map[string]any{"code": c.Code, "execution_count": k.count})
 	}
@@ -81,11 +83,13 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 }
 
 // run evaluates a cell on the interpreter with a cancellable context, while
-// watching for reads of standard input.
+// watching for reads of standard input. An interrupted cell that has not
+// stopped after interruptGrace is abandoned (see runner.go): it ends at
+// once as Interrupted, and the session goes on without it.
 func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, result display.Bundle, hasResult bool, userExpressions map[string]any) {
 	ctx, cancel := context.WithCancel(k.ctx)
 	defer cancel()
-	ctx = display.WithPublisher(ctx, cellOutput{k: k, req: req})
+	ctx = display.WithCellSource(display.WithPublisher(ctx, cellOutput{k: k, req: req}), c.Code)
 	k.mu.Lock()
 	k.cancel = cancel
 	k.mu.Unlock()
@@ -95,24 +99,82 @@ func (k *kernel) run(req *jupyter.Message, c executeRequest) (out outcome, resul
 		k.mu.Unlock()
 	}()
 
-	done := make(chan struct{})
-	go k.watchStdin(done, req, c.AllowStdin)
+	watching := make(chan struct{})
+	go k.watchStdin(watching, req, c.AllowStdin)
+	defer close(watching)
 	name := fmt.Sprintf("cell[%d]", k.count)
-	userExpressions = map[string]any{}
-	k.in.do(func() {
-		out = k.in.eval(ctx, name, c.Code)
-		if out.err == nil && len(out.values) > 0 {
-			result, hasResult = renderValues(out.values)
+	// The job's results travel by channel: an abandoned job may still
+	// finish, long after, and must write nothing the kernel reads.
+	type results struct {
+		out             outcome
+		result          display.Bundle
+		hasResult       bool
+		userExpressions map[string]any
+	}
+	got := make(chan results, 1)
+	tripped := make(chan *cellError, 1)
+	stopGuard := k.guard.watch(func(e *cellError) {
+		tripped <- e
+		k.interrupt()
+	})
+	defer stopGuard()
+	guarded := func(o outcome, abandoned bool) outcome { // the guard's reason for an interrupt
+		select {
+		case e := <-tripped:
+			if o.err != nil && o.err.Name == "Interrupted" {
+				o.err = e
+				if abandoned {
+					note := "; the cell did not stop: its goroutine is left behind, blocked in compiled code"
+					o.err = &cellError{Name: e.Name, Value: e.Value + note, Traceback: []string{e.Traceback[0] + note}}
+				}
+			}
+		default:
 		}
-		if out.err == nil {
+		return o
+	}
+	done := k.in.start(func() {
+		var r results
+		r.out = k.in.eval(ctx, name, c.Code)
+		if r.out.err == nil && len(r.out.values) > 0 {
+			r.result, r.hasResult = renderValues(r.out.values)
+		}
+		r.userExpressions = map[string]any{}
+		if r.out.err == nil {
 			for key, expr := range c.UserExpressions {
-				userExpressions[key] = k.in.userExpression(ctx, expr)
+				r.userExpressions[key] = k.in.userExpression(ctx, expr)
 			}
 		}
+		got <- r
 	})
-	close(done)
+	select {
+	case <-done:
+	case <-ctx.Done(): // interrupted, or the kernel stops
+		select {
+		case <-done:
+		case <-time.After(interruptGrace):
+			k.in.abandon()
+			k.log.Printf("%s did not stop within %v of its interrupt: abandoned", name, interruptGrace)
+			k.syncStreams()
+			return guarded(outcome{err: abandonedError()}, true), display.Bundle{}, false, map[string]any{}
+		}
+	}
 	k.syncStreams()
-	return out, result, hasResult, userExpressions
+	select {
+	case r := <-got:
+		return guarded(r.out, false), r.result, r.hasResult, r.userExpressions
+	default: // the job ended its goroutine
+		msg := "the cell ended the interpreter's goroutine (runtime.Goexit); the session goes on"
+		return outcome{err: &cellError{Name: "Goexit", Value: msg, Traceback: []string{"Goexit: " + msg}}}, display.Bundle{}, false, map[string]any{}
+	}
+}
+
+// abandonedError is the error of a cell abandoned after an interrupt.
+func abandonedError() *cellError {
+	value := "the cell was interrupted while blocked in compiled code that does not watch ctx " +
+		"(time.Sleep, a channel operation, a lock, a system call): its goroutine is left behind, blocked. " +
+		"The session and its variables are kept; should the goroutine wake up, it finishes the statement it was blocked in, " +
+		"concurrently with later cells, then stops"
+	return &cellError{Name: "Interrupted", Value: value, Traceback: []string{"Interrupted: " + value}}
 }
 
 // renderValues renders a cell's result: one value richly, several as text.

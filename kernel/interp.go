@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	scanner "github.com/cosmos72/gomacro/go/scanner"
 	"go/ast"
 	"go/build"
+	gotoken "go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,12 +14,14 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cosmos72/gomacro/base"
 	"github.com/cosmos72/gomacro/base/output"
 	"github.com/cosmos72/gomacro/fast"
 	etoken "github.com/cosmos72/gomacro/go/etoken"
 	mp "github.com/cosmos72/gomacro/go/parser"
+	scanner "github.com/cosmos72/gomacro/go/scanner"
 	"github.com/cosmos72/gomacro/imports"
 	xr "github.com/cosmos72/gomacro/xreflect"
 
@@ -30,25 +32,40 @@ import (
 // without an import line.
 var preimported = []string{"fmt", "github.com/stylelab/stylelab/kernel/display"}
 
-// interp is a gomacro interpreter that runs on one goroutine of its own:
-// gomacro keeps per-goroutine state, and its interrupt reaches the
-// goroutine that created it.
+// interp is a gomacro interpreter whose jobs (cells, completions) run one
+// at a time on a goroutine of its own, the runner: gomacro keeps
+// per-goroutine state, and its interrupt reaches the goroutine that
+// runs the session's top level. See runner.go for how a job blocked in
+// compiled code is abandoned.
 type interp struct {
 	ir     *fast.Interp
+	env    *fast.Env // the session's top level, whose variables cells share
 	jobs   chan func()
 	docMap map[string]string // documentation, parsed on first use
+
+	// goPanics returns, when a cell's go statement starts a goroutine,
+	// what reports a panic of that goroutine (see spawn).
+	goPanics func() func(value any, stack []byte)
+
+	mu      sync.Mutex
+	runner  int            // the generation of the runner; abandon starts the next
+	here    *fast.Run      // set by the rehome helper (see rehome)
+	pending sync.WaitGroup // jobs not returned yet, abandoned ones included
+	log     io.Writer      // gomacro's messages, and the runner's
 }
 
-// newInterp starts the interpreter's goroutine and prepares a session:
-// bindings installed, preimported packages imported, and ctx declared.
-// gomacro's own messages go to diag.
-func newInterp(diag io.Writer) (*interp, error) {
-	in := &interp{jobs: make(chan func())}
+// newInterp starts the interpreter's runner and prepares a session:
+// bindings installed, preimported packages imported, ctx and the spawner
+// of goroutines declared. gomacro's own messages go to diag; goPanics
+// says how to report a panic of a goroutine a cell starts.
+func newInterp(diag io.Writer, goPanics func() func(value any, stack []byte)) (*interp, error) {
+	in := &interp{jobs: make(chan func()), goPanics: goPanics, log: diag}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- in.init(diag)
-		for job := range in.jobs {
-			job()
+		err := in.init(diag)
+		errc <- err
+		if err == nil {
+			in.runJobs(0)
 		}
 	}()
 	if err := <-errc; err != nil {
@@ -64,6 +81,7 @@ func (in *interp) init(diag io.Writer) (err error) {
 		}
 	}()
 	bindings.Install()
+	interceptExits()
 	// Type information comes from reflection and the generated bindings,
 	// never from a Go toolchain's export data: the same behaviour with or
 	// without Go installed, and no "go list" at start-up. gomacro's first
@@ -81,18 +99,10 @@ func (in *interp) init(diag io.Writer) (err error) {
 		ir.ImportPackage("", path)
 	}
 	ir.DeclVar("ctx", ir.Comp.TypeOf((*context.Context)(nil)).Elem(), context.Background())
-	in.ir = ir
+	ir.DeclFunc(spawnName, func(body func(ready func())) { spawn(body, in.goPanics()) })
+	in.declareRehome(ir)
+	in.ir, in.env = ir, ir.PrepareEnv()
 	return nil
-}
-
-// do runs f on the interpreter's goroutine and waits for it.
-func (in *interp) do(f func()) {
-	done := make(chan struct{})
-	in.jobs <- func() {
-		defer close(done)
-		f()
-	}
-	<-done
 }
 
 // interrupt makes the interpreted code running now stop at its next
@@ -115,16 +125,22 @@ type outcome struct {
 }
 
 // parse parses a cell with gomacro's parser (Go plus top-level statements).
-func parse(name, code string) ([]ast.Node, error) {
+func parse(name, code string) ([]ast.Node, *etoken.FileSet, error) {
 	var p mp.Parser
+	fset := etoken.NewFileSet()
 	p.Configure(0, '~')
-	p.Init(etoken.NewFileSet(), name, 0, []byte(code))
-	return p.Parse()
+	p.Init(fset, name, 0, []byte(code))
+	nodes, err := p.Parse()
+	return nodes, fset, err
 }
 
 // eval runs a cell; it is called on the interpreter's goroutine.
 func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
-	nodes, err := parse(name, code)
+	if depth := scanBrackets(code).maxDepth; depth > maxNesting {
+		msg := fmt.Sprintf("brackets nested %d deep; at most %d are allowed", depth, maxNesting)
+		return outcome{err: &cellError{Name: "SyntaxError", Value: msg, Traceback: []string{"SyntaxError: " + msg}}}
+	}
+	nodes, fset, err := parse(name, code)
 	if err != nil {
 		return outcome{err: &cellError{Name: "SyntaxError", Value: err.Error(), Traceback: errorLines("SyntaxError", err)}}
 	}
@@ -135,17 +151,22 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 		return outcome{err: e}
 	}
 	in.setContext(ctx)
-	defer in.setContext(context.Background())
+	runner := in.generation()
+	defer func() {
+		if in.generation() == runner { // not abandoned: no later cell runs yet
+			in.setContext(context.Background())
+		}
+	}()
 	g := &in.ir.Comp.Globals
 	g.Filepath, g.Line = name, 0
 
 	stage := "CompileError"
 	defer func() {
 		if r := recover(); r != nil {
-			out = outcome{err: panicError(stage, r)}
+			out = outcome{err: panicError(stage, r, debug.Stack())}
 		}
 	}()
-	expr := in.ir.Compile(code)
+	expr := in.ir.Compile(recoverGoroutines(code, fset, nodes))
 	stage = "panic"
 	values, _ := in.ir.RunExpr(expr)
 	if hidesResult(nodes[len(nodes)-1]) {
@@ -227,8 +248,9 @@ func shown(values []xr.Value) []any {
 	return out
 }
 
-// panicError describes what a cell panicked with.
-func panicError(stage string, r any) *cellError {
+// panicError describes what a cell panicked with; stack is the panicking
+// goroutine's.
+func panicError(stage string, r any, stack []byte) *cellError {
 	switch r := r.(type) {
 	case base.Signal:
 		if r == base.SigInterrupt {
@@ -236,6 +258,8 @@ func panicError(stage string, r any) *cellError {
 		}
 	case scanner.ErrorList:
 		return &cellError{Name: "SyntaxError", Value: r.Error(), Traceback: errorLines("SyntaxError", r)}
+	case exitCall:
+		return &cellError{Name: "Exit", Value: r.Error(), Traceback: []string{"Exit: " + r.Error()}}
 	case output.RuntimeError:
 		if stage == "CompileError" {
 			return &cellError{Name: stage, Value: r.Error(), Traceback: []string{stage + ": " + r.Error()}}
@@ -251,7 +275,7 @@ func panicError(stage string, r any) *cellError {
 	name := stage // "panic: runtime error: ...", in Go's own words
 	tb := []string{name + ": " + value}
 	if stage == "panic" {
-		tb = append(tb, nativeFrames(debug.Stack())...)
+		tb = append(tb, nativeFrames(stack)...)
 	}
 	return &cellError{Name: name, Value: value, Traceback: tb}
 }
@@ -296,12 +320,27 @@ func nativeFrames(stack []byte) []string {
 }
 
 // isComplete classifies code as Jupyter's is_complete asks: "complete",
-// "incomplete" (more lines would make it parse) or "invalid".
+// "incomplete" (more lines would make it parse) or "invalid". Its time is
+// linear in the code's length: brackets are matched in one scan, and only
+// code nested less than parseDepth deep is parsed too; deeper code is
+// "incomplete" while a bracket is open, else "complete" (running it
+// reports any other error), and beyond maxNesting "invalid".
 func isComplete(code string) string {
 	if strings.TrimSpace(code) == "" {
 		return "complete"
 	}
-	_, err := parse("cell", code)
+	b := scanBrackets(code)
+	switch {
+	case b.unterminated:
+		return "incomplete"
+	case b.mismatched || b.maxDepth > maxNesting:
+		return "invalid"
+	case b.maxDepth > parseDepth && b.open > 0:
+		return "incomplete"
+	case b.maxDepth > parseDepth:
+		return "complete"
+	}
+	_, _, err := parse("cell", code)
 	if err == nil {
 		return "complete"
 	}
@@ -318,6 +357,65 @@ func isComplete(code string) string {
 		return "incomplete" // the code ended where more was expected
 	}
 	return "invalid"
+}
+
+// parseDepth is the deepest nesting of brackets that isComplete parses:
+// gomacro's parser takes time that grows faster than the code beyond it.
+const parseDepth = 256
+
+// maxNesting is the deepest nesting of brackets a cell may have, as Go's
+// own parser allows (go/parser's maxNestLev): deeper, parsing and compiling
+// it could exhaust the stack.
+const maxNesting = 100000
+
+// brackets is what one scan of a cell's tokens says of its brackets.
+type brackets struct {
+	open         int  // brackets still open at the end
+	maxDepth     int  // the deepest nesting
+	mismatched   bool // a closing bracket that closes no opening one of its kind
+	unterminated bool // a string, rune or comment that the end cut off
+}
+
+// scanBrackets matches the brackets of code in one pass of gomacro's
+// scanner (strings, runes and comments are skipped as tokens).
+func scanBrackets(code string) brackets {
+	var b brackets
+	var s scanner.Scanner
+	file := etoken.NewFileSet().AddFile("cell", -1, len(code), 0)
+	s.Init(file, []byte(code), func(_ gotoken.Position, msg string) {
+		if strings.Contains(msg, "not terminated") {
+			b.unterminated = true
+		}
+	}, 0, '~')
+	var stack []gotoken.Token
+	for {
+		_, tok, _ := s.Scan()
+		switch tok {
+		case gotoken.EOF:
+			b.open = len(stack)
+			return b
+		case gotoken.LPAREN, gotoken.LBRACK, gotoken.LBRACE:
+			stack = append(stack, tok)
+			b.maxDepth = max(b.maxDepth, len(stack))
+		case gotoken.RPAREN, gotoken.RBRACK, gotoken.RBRACE:
+			if len(stack) == 0 || stack[len(stack)-1] != opening(tok) {
+				b.mismatched = true
+				return b
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// opening is the opening bracket of a closing one.
+func opening(closing gotoken.Token) gotoken.Token {
+	switch closing {
+	case gotoken.RPAREN:
+		return gotoken.LPAREN
+	case gotoken.RBRACK:
+		return gotoken.LBRACK
+	}
+	return gotoken.LBRACE
 }
 
 // byteOffset is the offset in code of a 1-based line and column (bytes).

@@ -139,3 +139,18 @@ func storeRuns(t *testing.T, path string) map[string]store.RunSummary {
 	}
 	return runs
 }
+
+// TestFaults is the kernel's fault-injection suite through a real Jupyter
+// client (kernel/testdata/faults.py): a panic on a goroutine a cell
+// started (reported in its output, also after the cell ended), cells
+// blocked in time.Sleep and in a receive (interrupted at once, abandoned,
+// variables kept), recursion and allocation without end (interrupted by
+// the guards), os.Exit (an error; the kernel lives), is_complete on 10,000
+// nested brackets, and two crashes that end the process (a fatal stack
+// overflow, a panic in a callback of compiled code), whose reason the
+// crash monitor publishes to the cell.
+func TestFaults(t *testing.T) {
+	requireJupyter(t)
+	env := append(installKernel(t), "STYLELAB_KERNEL_MEMORY_LIMIT=768MiB")
+	runUnittest(t, "faults", 9, env, 5*time.Minute)
+}

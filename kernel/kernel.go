@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -32,6 +33,8 @@ type kernel struct {
 	errs   *capture
 	stdin  *stdinPipe
 	inputs chan *jupyter.Message // input_reply messages from the stdin channel
+	guard  guard                 // the bounds of stacks and memory cells are held to
+	mon    *monitor              // the crash monitor; nil if none
 
 	// shell goroutine only
 	count    int
@@ -40,23 +43,27 @@ type kernel struct {
 
 	mu      sync.Mutex
 	parent  *jupyter.Message   // the request that streams belong to
+	cell    string             // the name of the cell running, or that ran last
 	cancel  context.CancelFunc // cancels the running cell; nil when idle
 	quit    chan bool          // receives restart when shutdown is asked
 	quitted bool
 }
 
-// Serve runs the kernel described by connectionFile until it is asked to
-// shut down (shutdown_request) or ctx ends. The kernel's own log goes to
-// logw. While it runs, os.Stdin, os.Stdout and os.Stderr are the cells'
-// streams; they are restored when it returns.
-func Serve(ctx context.Context, connectionFile string, logw io.Writer) error {
+// Serve runs the kernel described by connectionFile, with settings, until
+// it is asked to shut down (shutdown_request), ctx ends or the process
+// that started it ends. The kernel's own log goes to logw. While it runs,
+// os.Stdin, os.Stdout and os.Stderr are the cells' streams; they are
+// restored when it returns.
+func Serve(ctx context.Context, connectionFile string, settings Settings, logw io.Writer) error {
+	parent := os.Getppid()
 	info, err := jupyter.ReadConnectionFile(connectionFile)
 	if err != nil {
 		return err
 	}
+	settings = settings.withDefaults()
 	logger := log.New(logw, "stylelab kernel: ", log.LstdFlags)
 	sockCtx, closeSockets := context.WithCancel(context.WithoutCancel(ctx))
-	socks, err := jupyter.Listen(sockCtx, info, logger)
+	socks, err := jupyter.Listen(sockCtx, info, settings.MaxMessageSize, logger)
 	if err != nil {
 		closeSockets()
 		return err
@@ -65,14 +72,22 @@ func Serve(ctx context.Context, connectionFile string, logw io.Writer) error {
 		closeSockets()
 		socks.Close()
 	}()
+	var mon *monitor
+	if len(settings.MonitorCommand) > 0 {
+		if mon, err = startMonitor(settings.MonitorCommand, connectionFile, socks.Session); err != nil {
+			logger.Printf("no crash monitor: %v", err) // the kernel runs without
+		}
+		defer mon.stop()
+	}
 
-	k := &kernel{ctx: ctx, socks: socks, log: logger, inputs: make(chan *jupyter.Message, 1), quit: make(chan bool, 1)}
+	k := &kernel{ctx: ctx, socks: socks, log: logger, inputs: make(chan *jupyter.Message, 1), quit: make(chan bool, 1),
+		guard: newGuard(settings), mon: mon}
 	stdin, stdout, stderr := os.Stdin, os.Stdout, os.Stderr
 	if err := k.captureStreams(); err != nil {
 		return err
 	}
 	defer k.restoreStreams(stdin, stdout, stderr)
-	if k.in, err = newInterp(diagWriter{logger}); err != nil {
+	if k.in, err = newInterp(diagWriter{logger}, k.goroutinePanics); err != nil {
 		return err
 	}
 
@@ -92,6 +107,7 @@ func Serve(ctx context.Context, connectionFile string, logw io.Writer) error {
 	sigint := make(chan os.Signal, 1)
 	signal.Notify(sigint, os.Interrupt)
 	defer signal.Stop(sigint)
+	orphaned := watchParent(sockCtx, parent, settings.ParentPID)
 	for {
 		select {
 		case <-sigint:
@@ -103,15 +119,16 @@ func Serve(ctx context.Context, connectionFile string, logw io.Writer) error {
 			logger.Printf("stopping: %v", context.Cause(ctx))
 		case <-shellDone:
 			logger.Print("the shell channel closed")
+		case why := <-orphaned:
+			logger.Printf("stopping: %s", why)
 		}
 		break
 	}
-	if k.interrupt() {
-		select {
-		case <-k.idle():
-		case <-time.After(shutdownGrace):
-			logger.Print("the interrupted cell did not stop; leaving it")
-		}
+	k.interrupt()
+	select { // cells, abandoned ones too, that watch ctx stop (a transfer is logged INTERRUPTED)
+	case <-k.in.idle():
+	case <-time.After(shutdownGrace):
+		logger.Print("a cell did not stop; leaving it")
 	}
 	return nil
 }
@@ -181,7 +198,8 @@ func (k *kernel) stopping() bool {
 	return k.quitted
 }
 
-// captureStreams replaces os.Stdout, os.Stderr and os.Stdin with pipes.
+// captureStreams replaces os.Stdout, os.Stderr and os.Stdin with pipes, and
+// makes the standard logger write to the new standard error.
 func (k *kernel) captureStreams() error {
 	var err error
 	if k.out, err = newCapture("stdout", k.forward); err != nil {
@@ -194,10 +212,12 @@ func (k *kernel) captureStreams() error {
 		return err
 	}
 	os.Stdout, os.Stderr, os.Stdin = k.out.w, k.errs.w, k.stdin.File()
+	log.SetOutput(k.errs.w) // the standard logger's output, as cells use it, is theirs
 	return nil
 }
 
 func (k *kernel) restoreStreams(stdin, stdout, stderr *os.File) {
+	log.SetOutput(stderr)
 	os.Stdout, os.Stderr, os.Stdin = stdout, stderr, stdin
 	k.out.Close()
 	k.errs.Close()
@@ -216,6 +236,24 @@ func (k *kernel) forward(name, text string) {
 	k.mu.Unlock()
 	if err := k.socks.Publish(parent, "stream", map[string]any{"name": name, "text": text}); err != nil {
 		k.log.Print(err)
+	}
+}
+
+// goroutinePanics returns what reports a panic of a goroutine that the
+// running cell starts now: it goes to that cell's standard error, however
+// late, and the kernel lives on.
+func (k *kernel) goroutinePanics() func(value any, stack []byte) {
+	k.mu.Lock()
+	parent, cell := k.parent, k.cell
+	k.mu.Unlock()
+	return func(value any, stack []byte) {
+		e := panicError("panic", value, stack)
+		text := fmt.Sprintf("panic in a goroutine started by %s (the goroutine ended; the kernel goes on): %s\n", cell, e.Value)
+		for _, line := range e.Traceback[1:] {
+			text += line + "\n"
+		}
+		k.syncStreams() // what the goroutine wrote before comes first
+		k.publish(parent, "stream", map[string]any{"name": "stderr", "text": text})
 	}
 }
 
@@ -246,24 +284,6 @@ func (k *kernel) interrupt() bool {
 		k.renewStdin()
 	}
 	return true
-}
-
-// idle is closed once no cell runs.
-func (k *kernel) idle() <-chan struct{} {
-	c := make(chan struct{})
-	go func() {
-		defer close(c)
-		for {
-			k.mu.Lock()
-			running := k.cancel != nil
-			k.mu.Unlock()
-			if !running {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	return c
 }
 
 func (k *kernel) renewStdin() {

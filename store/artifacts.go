@@ -24,12 +24,14 @@ const (
 	KindFinal    = "final"    // the result image
 	KindSnapshot = "snapshot" // an image part way, at a step
 	KindPlot     = "plot"     // a chart of the run
+	KindSource   = "source"   // code the run was defined by, such as a custom loss term's
 )
 
 // SaveArtifact writes data as a file of the run and records it; it returns
-// the file's absolute path. kind is final, snapshot or plot; name is a
-// plain file name such as "out.png"; step is the step it shows. Saving the
-// same kind, name (and step, for snapshots) again replaces the artifact.
+// the file's absolute path. kind is final, snapshot, plot or source; name
+// is a plain file name such as "out.png"; step is the step it shows (0 for
+// a source). Saving the same kind, name (and step, for snapshots) again
+// replaces the artifact.
 //
 // An SQLite store writes "<run>/<kind>/<name>" beside the database; a
 // PostgreSQL store, whose folder is shared by many writers, writes
@@ -105,9 +107,9 @@ func (s *Store) artifactFile(rel, file string) string {
 // relative to the artifacts directory, with '/' separators.
 func artifactPath(run int64, kind, name string, step int) (string, error) {
 	switch kind {
-	case KindFinal, KindSnapshot, KindPlot:
+	case KindFinal, KindSnapshot, KindPlot, KindSource:
 	default:
-		return "", fmt.Errorf("store: artifact kind %q; use %s, %s or %s", kind, KindFinal, KindSnapshot, KindPlot)
+		return "", fmt.Errorf("store: artifact kind %q; use %s, %s, %s or %s", kind, KindFinal, KindSnapshot, KindPlot, KindSource)
 	}
 	if step < 0 {
 		return "", fmt.Errorf("store: artifact %q: step %d is negative", name, step)

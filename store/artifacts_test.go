@@ -64,7 +64,7 @@ func TestSaveArtifact(t *testing.T) {
 			}
 		}
 		bad := []struct{ kind, name, want string }{
-			{"video", "a.mp4", `artifact kind "video"; use final, snapshot or plot`},
+			{"video", "a.mp4", `artifact kind "video"; use final, snapshot, plot or source`},
 			{KindFinal, "../escape.png", "plain file name"},
 			{KindFinal, "..", "plain file name"},
 			{KindFinal, `a\b.png`, "plain file name"},

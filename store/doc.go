@@ -51,5 +51,6 @@
 // insert one step.
 //
 // Runs filters runs with a small query language, parsed and compiled to
-// SQL by package store/query.
+// SQL by package store/query; RunsPage reads one page of them in any
+// order, for long lists.
 package store

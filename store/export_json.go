@@ -149,7 +149,7 @@ func fromJSON(j *jsonRun) RunRecord {
 		r.Notes = append(r.Notes, Note{ID: n.ID, Created: n.Created, Text: n.Text})
 	}
 	for _, a := range j.Artifacts {
-		r.Artifacts = append(r.Artifacts, Artifact{ID: a.ID, Kind: a.Kind, Name: a.Name, Step: a.Step, Path: a.Path, SHA256: a.SHA256, Size: a.Size, Created: a.Created})
+		r.Artifacts = append(r.Artifacts, Artifact{ID: a.ID, Run: j.ID, Kind: a.Kind, Name: a.Name, Step: a.Step, Path: a.Path, SHA256: a.SHA256, Size: a.Size, Created: a.Created})
 	}
 	for _, st := range j.Metrics {
 		keys := make([]string, 0, len(st.Values))

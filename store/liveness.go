@@ -134,6 +134,14 @@ func (s *Store) markInterrupted(ctx context.Context, db interface {
 	return nil
 }
 
+// SweepStale marks RUNNING runs whose process is gone as INTERRUPTED, as
+// Open does: a reader that stays open for long (the web page) calls it now
+// and then, so that a run whose process was killed does not look RUNNING
+// for ever.
+func (s *Store) SweepStale(ctx context.Context) error {
+	return s.sweepStale(ctx, time.Now())
+}
+
 // sweepStale marks RUNNING runs whose process is gone as INTERRUPTED.
 func (s *Store) sweepStale(ctx context.Context, now time.Time) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, host, pid, proc_start, started, heartbeat,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/stylelab/stylelab/store/query"
 	"math"
 	"os"
 	"os/exec"
@@ -284,5 +285,51 @@ func TestReadableByPsql(t *testing.T) {
 	out, err := exec.Command(bin, "-At", "-d", loc, "-c", "SELECT name, status, total FROM run_overview ORDER BY id LIMIT 2").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "a|FINISHED|100000\nb|FINISHED|50000" {
 		t.Errorf("psql said %q, %v", out, err)
+	}
+}
+
+// TestQueryPlans: every lookup of a run's params, metrics and tags is a
+// point lookup by run (and key or tag), whatever the filter and order (an index by key
+// once made a filtered, ordered query quadratic in the number of runs).
+func TestQueryPlans(t *testing.T) {
+	s := openTemp(t)
+	loadFixture(t, s)
+	for _, q := range []string{
+		`params.ratio <= 1e-3 and status = "FINISHED" and metrics.style < 1e6 order by params.style_layers`,
+		`metrics.total.min > 1 and tag = "fig3" order by metrics.style desc, started`,
+		`params.style_layers like "conv%" order by metrics.total limit 10`,
+	} {
+		pq, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmt, args := pq.SQL(query.SQLite{}, runColumns)
+		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+stmt, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SEARCH ") && !strings.Contains(step, "run=?") {
+				t.Errorf("%s:\nplan step %q does not look the run up by its id\n%s", q, step, strings.Join(plan, "\n"))
+			}
+			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN r") {
+				t.Errorf("%s:\nplan step %q scans a table per run", q, step)
+			}
+		}
 	}
 }

@@ -130,6 +130,13 @@ func testSIGKILLKeepsLoggedSteps(t *testing.T, be *testBackend) {
 	}
 	cmd.Wait()
 	seen := runNamed(t, watch, "victim").LastStep + 1 // every step it returned from
+	// A store that stays open learns of it by sweeping.
+	if err := watch.SweepStale(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := runNamed(t, watch, "victim"); r.Status != StatusInterrupted {
+		t.Errorf("after SweepStale the killed run is %s; want INTERRUPTED", r.Status)
+	}
 
 	after := be.openAt(t, db)
 	r := runNamed(t, after, "victim")
@@ -181,36 +188,38 @@ func testConcurrentWriterProcesses(t *testing.T, be *testBackend) {
 }
 
 func TestConcurrentWriterGoroutines(t *testing.T) {
-	const runs, steps = 4, 100
-	s := openTemp(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, runs)
-	ids := make([]int64, runs)
-	for g := 0; g < runs; g++ {
-		r := mustStart(t, s, RunSpec{Experiment: "goroutines"})
-		ids[g] = r.ID()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < steps; i++ {
-				if err := r.LogStep(i, 0, eightMetrics(i)); err != nil {
-					errs <- err
-					return
+	eachBackend(t, func(t *testing.T, be *testBackend) {
+		const runs, steps = 4, 100
+		s := be.open(t)
+		var wg sync.WaitGroup
+		errs := make(chan error, runs)
+		ids := make([]int64, runs)
+		for g := 0; g < runs; g++ {
+			r := mustStart(t, s, RunSpec{Experiment: "goroutines"})
+			ids[g] = r.ID()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < steps; i++ {
+					if err := r.LogStep(i, 0, eightMetrics(i)); err != nil {
+						errs <- err
+						return
+					}
 				}
+				errs <- r.Finish(StatusFinished, "")
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
 			}
-			errs <- r.Finish(StatusFinished, "")
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
 		}
-	}
-	for _, id := range ids {
-		if rec, err := s.Get(context.Background(), id); err != nil || len(rec.Metrics) != 8*steps {
-			t.Errorf("run %d: %v", id, err)
+		for _, id := range ids {
+			if rec, err := s.Get(context.Background(), id); err != nil || len(rec.Metrics) != 8*steps {
+				t.Errorf("run %d: %v", id, err)
+			}
 		}
-	}
+	})
 }

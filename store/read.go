@@ -178,13 +178,8 @@ func (s *Store) fillRecord(ctx context.Context, rec *RunRecord) error {
 	if err != nil {
 		return err
 	}
-	err = s.eachRow(ctx, "SELECT id, kind, name, step, path, sha256, size, created, file FROM artifacts WHERE run = ? ORDER BY kind, step, name", id, func(sc func(...any) error) error {
-		var a Artifact
-		var created sql.NullString
-		var file string
-		err := sc(&a.ID, &a.Kind, &a.Name, &a.Step, &a.Path, &a.SHA256, &a.Size, &created, &file)
-		a.Created = parseTime(created)
-		a.Path = s.artifactFile(a.Path, file)
+	err = s.eachRow(ctx, "SELECT "+artifactColumns+" FROM artifacts WHERE run = ? ORDER BY kind, step, name", id, func(sc func(...any) error) error {
+		a, err := s.scanArtifact(sc)
 		rec.Artifacts = append(rec.Artifacts, a)
 		return err
 	})

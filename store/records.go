@@ -73,7 +73,8 @@ type Note struct {
 // Artifact is a file saved for a run.
 type Artifact struct {
 	ID      int64
-	Kind    string // final, snapshot or plot
+	Run     int64  // the run it belongs to
+	Kind    string // final, snapshot, plot or source
 	Name    string
 	Step    int
 	Path    string // absolute

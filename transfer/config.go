@@ -38,6 +38,7 @@ type Config struct {
 	Beta            float64       // style weight; default 1e3 (alpha and beta both 0 mean the defaults)
 	Ratio           float64       // alpha/beta: when set, beta = Alpha/Ratio (Beta must then be 0)
 	TVWeight        float64       // total variation weight; default 0
+	Terms           []Term        // custom loss terms (gorgonia expressions on tapped features), beside the paper's; with Terms, alpha = beta = 0 is kept
 	Scaling         string        // "paper" (default) or "johnson"
 	GramRescale     string        // "positions" (default: style Gram targets scaled by M_out/M_style) or "none"
 	Pooling         string        // "avg" (the paper's choice, default) or "max"

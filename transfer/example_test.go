@@ -3,8 +3,15 @@ package transfer_test
 import (
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
 
+	"github.com/stylelab/stylelab/imaging"
 	"github.com/stylelab/stylelab/transfer"
+	"github.com/stylelab/stylelab/vgg"
+	"github.com/stylelab/stylelab/weights"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // A Config is checked once into a Plan with typed values; every problem is
@@ -56,4 +63,74 @@ func ExampleSettings() {
 	// tv_weight -tv-weight Config.TVWeight default "0"
 	// lbfgs_history -lbfgs-history Config.LBFGSHistory default "20"
 	// 0.001
+}
+
+// A custom loss term written as a gorgonia expression: each channel's mean
+// matched to the style image's at conv3_1, beside the paper's terms. The
+// run records the term by name, layer, weight and the hash of its Source
+// (in a notebook, the cell's text; in Go, whatever names the code).
+func ExampleTerm() {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	means := func(in transfer.TermInput) (*G.Node, error) {
+		mean := func(f *G.Node) *G.Node {
+			s := f.Shape()
+			return G.Must(G.Mean(G.Must(G.Reshape(f, tensor.Shape{s[0], s[1] * s[2]})), 1))
+		}
+		return G.Sum(G.Must(G.Square(G.Must(G.Sub(mean(in.Features), mean(in.Styles[0]))))))
+	}
+	cfg := transfer.Defaults()
+	cfg.ContentImage = img
+	cfg.Styles = []transfer.Style{{Image: img}}
+	cfg.Terms = []transfer.Term{{Name: "means", Layer: "conv3_1", Weight: 100, Source: "ExampleTerm in transfer/example_test.go", Build: means}}
+	p, err := cfg.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	for _, q := range p.Params() {
+		if q.Key == "terms" {
+			fmt.Println(q.Value)
+		}
+	}
+	fmt.Println(p.Taps())
+	// Output:
+	// means:conv3_1:100:43ef55fec0b88a0e
+	// [conv4_2 conv1_1 conv2_1 conv3_1 conv4_1 conv5_1 conv3_1]
+}
+
+// Where each style layer acts on an image: the gradient of its part of the
+// objective with respect to the pixels, one map per layer.
+func ExampleLayerGradients() {
+	shared := os.Getenv("STYLELAB_SHARED")
+	if shared == "" {
+		shared = filepath.Join("..", "..", "shared")
+	}
+	w, err := weights.LoadFeatures(filepath.Join(shared, "weights", "vgg19-imagenet-tfjs-uint8"))
+	if err != nil {
+		panic(err)
+	}
+	m, err := vgg.New(w)
+	if err != nil {
+		panic(err)
+	}
+	cfg := transfer.Defaults()
+	cfg.ContentPath = filepath.Join(shared, "images", "tubingen.jpg")
+	cfg.Styles = []transfer.Style{{Path: filepath.Join(shared, "images", "starry_night.jpg")}}
+	p, err := cfg.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	start := imaging.Noise(64, 48, 0).Image() // where a run from noise begins
+	maps, err := transfer.LayerGradients(m, p, start)
+	if err != nil {
+		panic(err)
+	}
+	for _, lm := range maps {
+		fmt.Println(lm.Layer, lm.W, lm.H, len(lm.Values), lm.Norm > 0)
+	}
+	// Output:
+	// conv1_1 64 48 3072 true
+	// conv2_1 64 48 3072 true
+	// conv3_1 64 48 3072 true
+	// conv4_1 64 48 3072 true
+	// conv5_1 64 48 3072 true
 }

@@ -96,22 +96,12 @@ type reference struct {
 
 func (r reference) loss(x []float64) float64 {
 	scaling, _ := loss.ParseScaling(r.cfg.Scaling)
-	feats := map[string][]float64{}
-	shapes := map[string][3]int{}
-	act, c, h, w := x, 3, r.h, r.wd
-	conv := 0
-	for _, stage := range []string{"conv1_1", "conv1_2", "pool1", "conv2_1", "conv2_2", "pool2", "conv3_1"} {
-		if stage[0] == 'p' {
-			act, h, w = refPool(act, c, h, w, r.cfg.Pooling == "max")
-		} else {
-			p := r.w.Conv[conv]
-			conv++
-			act, c = refConv(act, p, h, w), p.Cout
-		}
-		feats[stage], shapes[stage] = act, [3]int{c, h, w}
-	}
+	feats, shapes := r.features(x)
 	var total float64
 	for _, l := range r.cfg.ContentLayers {
+		if r.cfg.Alpha == 0 {
+			break // the objective leaves out terms of weight 0
+		}
 		s := shapes[l]
 		_, _, k := scaling.Factors(s[0], s[1]*s[2])
 		var sum float64
@@ -122,6 +112,9 @@ func (r reference) loss(x []float64) float64 {
 		total += r.cfg.Alpha * k * sum
 	}
 	for _, l := range r.cfg.StyleLayers {
+		if r.cfg.Beta == 0 {
+			break
+		}
 		s := shapes[l.Layer]
 		n, mm := s[0], s[1]*s[2]
 		g, st, _ := scaling.Factors(n, mm)

@@ -12,18 +12,23 @@ import (
 )
 
 // Losses are one evaluation's loss values. Content and Style are the
-// unweighted sums (Style = sum_l w_l E_l); Total = Alpha*Content +
-// Beta*Style + TVWeight*TV. Layers holds each term by name:
-// "content/conv4_2", "style/conv1_1" (E_l, before w_l).
+// unweighted sums (Style = sum_l w_l E_l); Terms is the weighted sum of the
+// custom terms; Total = Alpha*Content + Beta*Style + TVWeight*TV + Terms.
+// Layers holds each term by name: "content/conv4_2", "style/conv1_1" (E_l,
+// before w_l), "term/NAME" (before its weight). A weight of 0 (alpha or
+// beta) leaves its terms out of the objective: they are neither computed
+// nor reported.
 type Losses struct {
-	Total, Content, Style, TV float64
-	Layers                    map[string]float64
+	Total, Content, Style, TV, Terms float64
+	Layers                           map[string]float64
 }
 
 // targets are what the image is pulled towards at one size.
 type targets struct {
-	content map[string][]float32 // feature maps P_l
-	style   map[string][]float32 // Gram matrices A_l
+	content     map[string][]float32     // feature maps P_l
+	style       map[string][]float32     // Gram matrices A_l
+	termContent map[string]vgg.Feature   // the content image's features at the custom terms' layers
+	termStyles  map[string][]vgg.Feature // each style image's features at those layers
 }
 
 // objective evaluates the total loss and its gradient for one image size.
@@ -35,6 +40,7 @@ type objective struct {
 	contentNodes map[string]*G.Node
 	styleNodes   map[string]*G.Node
 	tvNode       *G.Node
+	termNodes    []*G.Node // the plan's custom terms, in order
 	styleWeights map[string]float64
 	h, w, evals  int
 	last         Losses
@@ -54,6 +60,9 @@ func newObjective(m *vgg.Model, p *Plan, h, w int, t targets) (*objective, error
 	var terms []*G.Node
 	var coefs []float64
 	for _, l := range p.ContentLayers {
+		if p.Alpha == 0 {
+			break
+		}
 		n, err := loss.Content(scaling, l, feats[l], t.content[l])
 		if err != nil {
 			return nil, err
@@ -62,12 +71,29 @@ func newObjective(m *vgg.Model, p *Plan, h, w int, t targets) (*objective, error
 		terms, coefs = append(terms, n), append(coefs, p.Alpha)
 	}
 	for _, l := range p.StyleLayers {
+		if p.Beta == 0 {
+			break
+		}
 		n, err := loss.Style(scaling, l.Layer, feats[l.Layer], t.style[l.Layer])
 		if err != nil {
 			return nil, err
 		}
 		o.styleNodes[l.Layer], o.styleWeights[l.Layer] = n, l.Weight
 		terms, coefs = append(terms, n), append(coefs, p.Beta*l.Weight)
+	}
+	if len(p.Terms) > 0 {
+		fixed, err := fixedNodes(g, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, term := range p.Terms {
+			n, err := buildTerm(p, term, feats[term.Layer], fixed[term.Layer])
+			if err != nil {
+				return nil, err
+			}
+			o.termNodes = append(o.termNodes, n)
+			terms, coefs = append(terms, n), append(coefs, term.Weight)
+		}
 	}
 	if p.TVWeight > 0 {
 		if o.tvNode, err = loss.TotalVariation(x); err != nil {
@@ -115,10 +141,16 @@ func (o *objective) eval(x, grad []float32) (float64, error) {
 		l.Layers["style/"+name] = v
 		l.Style += o.styleWeights[name] * v
 	}
+	for i, n := range o.termNodes {
+		term := o.p.Terms[i]
+		v := scalar(n)
+		l.Layers["term/"+term.Name] = v
+		l.Terms += term.Weight * v
+	}
 	if o.tvNode != nil {
 		l.TV = scalar(o.tvNode)
 	}
-	l.Total = o.p.Alpha*l.Content + o.p.Beta*l.Style + o.p.TVWeight*l.TV
+	l.Total = o.p.Alpha*l.Content + o.p.Beta*l.Style + o.p.TVWeight*l.TV + l.Terms
 	o.last = l
 	if len(o.recent) == 32 {
 		o.recent = o.recent[1:]

@@ -87,6 +87,7 @@ type Plan struct {
 	StyleLayers   []LayerWeight
 	Alpha, Beta   float64
 	TVWeight      float64
+	Terms         []Term // custom loss terms (Config.Terms)
 	Scaling       loss.Scaling
 	Pooling       ops.Pooling
 	Network       Network
@@ -124,9 +125,20 @@ func (p *Plan) Ratio() float64 { return p.Alpha / p.Beta }
 // StyleLayerNames lists the style layers in order.
 func (p *Plan) StyleLayerNames() []string { return p.config.StyleLayerNames() }
 
-// Taps are the layers the network must compute: content, then style.
+// Taps are the layers the network must compute: content (unless alpha is
+// 0), style (unless beta is 0), then the custom terms' layers.
 func (p *Plan) Taps() []string {
-	return append(append([]string(nil), p.ContentLayers...), p.StyleLayerNames()...)
+	var taps []string
+	if p.Alpha > 0 {
+		taps = append(taps, p.ContentLayers...)
+	}
+	if p.Beta > 0 {
+		taps = append(taps, p.StyleLayerNames()...)
+	}
+	for _, t := range p.Terms {
+		taps = append(taps, t.Layer)
+	}
+	return taps
 }
 
 // Resolve fills in defaults, checks every setting, and reads and hashes the
@@ -135,7 +147,7 @@ func (p *Plan) Taps() []string {
 func (c Config) Resolve() (*Plan, error) {
 	c = c.withDefaults()
 	p := &Plan{Name: c.Name, Experiment: c.Experiment, ContentLayers: c.ContentLayers,
-		StyleLayers: c.StyleLayers, Alpha: c.Alpha, Beta: c.Beta, TVWeight: c.TVWeight,
+		StyleLayers: c.StyleLayers, Alpha: c.Alpha, Beta: c.Beta, TVWeight: c.TVWeight, Terms: c.Terms,
 		Iterations: c.Iterations, LBFGSHistory: c.LBFGSHistory, LearningRate: c.LearningRate,
 		Seed: c.Seed, Sizes: c.Sizes(), StyleScale: c.StyleScale,
 		ReportEvery: c.ReportEvery, SnapshotEvery: c.SnapshotEvery, config: c}
@@ -205,6 +217,7 @@ func (c Config) Resolve() (*Plan, error) {
 		bad("unknown colour mode %q: use \"\", \"keep\" or \"luminance\"", c.Colour)
 	}
 	errs = append(errs, c.checkWeights(p)...)
+	errs = append(errs, checkTerms(c.Terms)...)
 	if err := vgg.CheckLayers(c.ContentLayers); err != nil {
 		bad("content layers: %w", err)
 	}
@@ -266,9 +279,10 @@ func (c Config) withDefaults() Config {
 			c.Styles[i].Weight = 1
 		}
 	}
-	if c.Alpha == 0 && c.Beta == 0 && c.Ratio == 0 {
+	if c.Alpha == 0 && c.Beta == 0 && c.Ratio == 0 && len(c.Terms) == 0 {
 		c.Alpha, c.Ratio = d.Alpha, d.Ratio
 	}
+	c.Terms = append([]Term(nil), c.Terms...)
 	for _, s := range []struct {
 		v   *string
 		def string
@@ -312,7 +326,7 @@ func (c Config) checkWeights(p *Plan) []error {
 	if c.Ratio != 0 && c.Alpha == 0 {
 		bad("Ratio is set but Alpha is 0: for a style reconstruction set Ratio = 0 and Beta > 0")
 	}
-	if p.Alpha == 0 && p.Beta == 0 && p.TVWeight == 0 && len(errs) == 0 {
+	if p.Alpha == 0 && p.Beta == 0 && p.TVWeight == 0 && len(c.Terms) == 0 && len(errs) == 0 {
 		bad("alpha and beta are both 0: nothing to optimise")
 	}
 	if c.StyleScale <= 0 && validWeight(c.StyleScale) {
@@ -415,7 +429,9 @@ type Param struct{ Key, Value string }
 // Params are the settings that change the result, as the store records
 // them (the keys of Settings). Images are recorded by their sha256, so
 // that the same picture under two paths (or given in memory) is the same
-// run; their paths go with the run's inputs.
+// run; their paths go with the run's inputs. A plan with custom terms adds
+// "terms": each term as name:layer:weight:sha256 of its source (16 hex
+// digits), comma-separated.
 func (p *Plan) Params() []Param {
 	var out []Param
 	c := p.config
@@ -469,6 +485,9 @@ func (p *Plan) Params() []Param {
 			}
 		}
 		out = append(out, Param{Key: s.Key, Value: v})
+	}
+	if len(p.Terms) > 0 {
+		out = append(out, Param{Key: "terms", Value: termsParam(p.Terms)})
 	}
 	return out
 }

@@ -39,6 +39,20 @@ func newStageAt(m *vgg.Model, p *Plan, w, h int) (*stage, error) {
 	if err := checkMemory(p, w, h); err != nil {
 		return nil, err
 	}
+	st := newInputs(m, p, w, h)
+	t, err := st.targets()
+	if err != nil {
+		return nil, err
+	}
+	if st.obj, err = newObjective(m, p, h, w, t); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// newInputs is a stage without its objective yet: the images as the
+// network sees them at w x h.
+func newInputs(m *vgg.Model, p *Plan, w, h int) *stage {
 	st := &stage{p: p, m: m, w: w, h: h, content: p.Content.Image}
 	for _, s := range p.Styles {
 		st.styles = append(st.styles, s.Image)
@@ -49,14 +63,7 @@ func newStageAt(m *vgg.Model, p *Plan, w, h int) (*stage, error) {
 			st.styles[i] = imaging.MatchLuminance(s, p.Content.Image)
 		}
 	}
-	t, err := st.targets()
-	if err != nil {
-		return nil, err
-	}
-	if st.obj, err = newObjective(m, p, h, w, t); err != nil {
-		return nil, err
-	}
-	return st, nil
+	return st
 }
 
 func (st *stage) close() { st.obj.close() }
@@ -91,53 +98,84 @@ func (st *stage) image(x []float32) (*image.RGBA, error) {
 	return out, nil
 }
 
-// targets computes the content features and the blended style Gram
-// matrices for a w x h output.
+// targets computes, for a w x h output, the content features and the
+// blended style Gram matrices that the plan's terms need (none for a
+// weight of 0), and the content and style features at the layers of its
+// custom terms.
 func (st *stage) targets() (targets, error) {
 	m, p, w, h := st.m, st.p, st.w, st.h
-	scaling, pooling := p.Scaling, p.Pooling
 	pre := m.Weights().Preprocess
-	t := targets{content: map[string][]float32{}, style: map[string][]float32{}}
-	content := imaging.ToPlanar(imaging.Resize(st.content, w, h))
-	feats, err := m.Features(pre.Preprocess(content.Pix), h, w, p.ContentLayers, pooling)
-	if err != nil {
-		return t, fmt.Errorf("transfer: content features: %w", err)
+	t := targets{content: map[string][]float32{}, style: map[string][]float32{},
+		termContent: map[string]vgg.Feature{}, termStyles: map[string][]vgg.Feature{}}
+	var contentTaps, styleTaps, termTaps []string
+	if p.Alpha > 0 {
+		contentTaps = p.ContentLayers
 	}
-	for name, f := range feats {
-		t.content[name] = f.Data
+	if p.Beta > 0 {
+		styleTaps = p.StyleLayerNames()
+	}
+	for _, term := range p.Terms {
+		termTaps = append(termTaps, term.Layer)
+	}
+	if len(contentTaps)+len(termTaps) > 0 {
+		content := imaging.ToPlanar(imaging.Resize(st.content, w, h))
+		feats, err := m.Features(pre.Preprocess(content.Pix), h, w, append(append([]string(nil), contentTaps...), termTaps...), p.Pooling)
+		if err != nil {
+			return t, fmt.Errorf("transfer: content features: %w", err)
+		}
+		for _, name := range contentTaps {
+			t.content[name] = feats[name].Data
+		}
+		for _, name := range termTaps {
+			t.termContent[name] = feats[name]
+		}
+	}
+	if len(styleTaps)+len(termTaps) == 0 {
+		return t, nil
 	}
 	longest := max(16, int(math.Round(p.StyleScale*float64(max(w, h)))))
+	styleFeats := map[string][]vgg.Feature{}
 	for i, s := range st.styles {
 		style := imaging.ToPlanar(imaging.FitLongest(s, longest))
-		feats, err := m.Features(pre.Preprocess(style.Pix), style.H, style.W, p.StyleLayerNames(), pooling)
+		feats, err := m.Features(pre.Preprocess(style.Pix), style.H, style.W, append(append([]string(nil), styleTaps...), termTaps...), p.Pooling)
 		if err != nil {
 			return t, fmt.Errorf("transfer: style %d features: %w", i+1, err)
 		}
 		for name, f := range feats {
-			// With GramRescale the target is rescaled from the style image's size
-			// to the output's (by M_out/M_style), so that its statistics per
-			// position match whatever the two sizes.
-			_, lh, lw, err := vgg.LayerShape(name, h, w)
-			if err != nil {
-				return t, err
-			}
-			outM := lh * lw
-			gs, _, _ := scaling.Factors(f.C, outM)
-			gStyle, _, _ := scaling.Factors(f.C, f.H*f.W)
-			gram := loss.Gram(scaling, f.Data, f.C, f.H*f.W)
-			k := p.Blend[i] * gs / gStyle
-			if p.GramRescale {
-				k *= float64(outM) / float64(f.H*f.W)
-			}
-			acc := t.style[name]
-			if acc == nil {
-				acc = make([]float32, len(gram))
-				t.style[name] = acc
-			}
-			for j, v := range gram {
-				acc[j] += float32(k) * v
-			}
+			styleFeats[name] = append(styleFeats[name], f)
 		}
 	}
+	for _, name := range styleTaps {
+		c, lh, lw, err := vgg.LayerShape(name, h, w)
+		if err != nil {
+			return t, err
+		}
+		t.style[name] = gramTarget(p, styleFeats[name], c, lh*lw)
+	}
+	for _, name := range termTaps {
+		t.termStyles[name] = styleFeats[name]
+	}
 	return t, nil
+}
+
+// gramTarget is the style target A_l of a layer with c channels and outM
+// positions in the output: the blend of the style images' Gram matrices.
+// With GramRescale each is rescaled from its image's size to the output's
+// (by M_out/M_style), so that its statistics per position match whatever
+// the two sizes.
+func gramTarget(p *Plan, feats []vgg.Feature, c, outM int) []float32 {
+	acc := make([]float32, c*c)
+	gs, _, _ := p.Scaling.Factors(c, outM)
+	for i, f := range feats {
+		gStyle, _, _ := p.Scaling.Factors(f.C, f.H*f.W)
+		gram := loss.Gram(p.Scaling, f.Data, f.C, f.H*f.W)
+		k := p.Blend[i] * gs / gStyle
+		if p.GramRescale {
+			k *= float64(outM) / float64(f.H*f.W)
+		}
+		for j, v := range gram {
+			acc[j] += float32(k) * v
+		}
+	}
+	return acc
 }

@@ -22,6 +22,8 @@ Usage:
   stylelab weights list|fetch|verify|info
   stylelab runs ls|show|compare|grid|plot|strip|tag|untag|note|rm|gc|export
   stylelab sweep [flags]           run a grid of settings as one experiment
+  stylelab ui [-db PATH] [-addr 127.0.0.1:8787] [-read-only]
+                                   serve the web page: browse, compare and watch runs
   stylelab kernel install [-user|-prefix DIR] [-name N]
                                    install the Jupyter kernel "Go (Stylelab)"
   stylelab kernel -f FILE          serve a Jupyter connection file (Jupyter runs this)
@@ -102,6 +104,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return sweepCommand(ctx, rest, stdout, stderr)
 	case "kernel":
 		return kernelCommand(ctx, rest, stdout, stderr)
+	case "ui":
+		return uiCommand(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "stylelab", version())
 		return nil

@@ -20,6 +20,7 @@ func init() {
 			"Strip":      ValueOf(compare.Strip),
 		}, Types: map[string]Type{
 			"Comparison": TypeOf((*compare.Comparison)(nil)).Elem(),
+			"Layout":     TypeOf((*compare.Layout)(nil)).Elem(),
 		},
 	}
 }

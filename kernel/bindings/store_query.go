@@ -14,7 +14,8 @@ func init() {
 	Packages["github.com/stylelab/stylelab/store/query"] = Package{
 		Name: "query",
 		Binds: map[string]Value{
-			"Parse": ValueOf(query.Parse),
+			"ErrorAt": ValueOf(query.ErrorAt),
+			"Parse":   ValueOf(query.Parse),
 		}, Types: map[string]Type{
 			"Dialect": TypeOf((*query.Dialect)(nil)).Elem(),
 			"Error":   TypeOf((*query.Error)(nil)).Elem(),

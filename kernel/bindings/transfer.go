@@ -16,6 +16,7 @@ func init() {
 		Binds: map[string]Value{
 			"Adam":            ValueOf(transfer.Adam),
 			"Bench":           ValueOf(transfer.Bench),
+			"ContentTerm":     ValueOf(transfer.ContentTerm),
 			"Defaults":        ValueOf(transfer.Defaults),
 			"EqualWeights":    ValueOf(transfer.EqualWeights),
 			"Evaluate":        ValueOf(transfer.Evaluate),
@@ -23,8 +24,10 @@ func init() {
 			"FromImage":       ValueOf(transfer.FromImage),
 			"FromNoise":       ValueOf(transfer.FromNoise),
 			"FromStyle":       ValueOf(transfer.FromStyle),
+			"GramTerm":        ValueOf(transfer.GramTerm),
 			"KeepColours":     ValueOf(transfer.KeepColours),
 			"LBFGS":           ValueOf(transfer.LBFGS),
+			"LayerGradients":  ValueOf(transfer.LayerGradients),
 			"LookupSetting":   ValueOf(transfer.LookupSetting),
 			"LuminanceOnly":   ValueOf(transfer.LuminanceOnly),
 			"Normalised":      ValueOf(transfer.Normalised),
@@ -40,6 +43,7 @@ func init() {
 			"Config":      TypeOf((*transfer.Config)(nil)).Elem(),
 			"Hooks":       TypeOf((*transfer.Hooks)(nil)).Elem(),
 			"Image":       TypeOf((*transfer.Image)(nil)).Elem(),
+			"LayerMap":    TypeOf((*transfer.LayerMap)(nil)).Elem(),
 			"LayerWeight": TypeOf((*transfer.LayerWeight)(nil)).Elem(),
 			"Losses":      TypeOf((*transfer.Losses)(nil)).Elem(),
 			"Network":     TypeOf((*transfer.Network)(nil)).Elem(),
@@ -52,6 +56,8 @@ func init() {
 			"Start":       TypeOf((*transfer.Start)(nil)).Elem(),
 			"Step":        TypeOf((*transfer.Step)(nil)).Elem(),
 			"Style":       TypeOf((*transfer.Style)(nil)).Elem(),
+			"Term":        TypeOf((*transfer.Term)(nil)).Elem(),
+			"TermInput":   TypeOf((*transfer.TermInput)(nil)).Elem(),
 		},
 	}
 }

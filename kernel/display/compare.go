@@ -73,6 +73,17 @@ func comparisonBundle(c *compare.Comparison) Bundle {
 			tag, html.EscapeString(names[i]))
 	}
 	b.WriteString("</div>\n")
+	ids := make([]int64, 0, len(c.Runs))
+	for i := range c.Runs {
+		if c.Runs[i].ID != 0 {
+			ids = append(ids, c.Runs[i].ID)
+		}
+	}
+	db := defaultDB()
+	if len(c.Runs) > 0 {
+		db = recordDB(&c.Runs[0])
+	}
+	b.WriteString(runsLink(db, ids))
 	b.WriteString(c.HTML())
 	if p, err := c.Curves("total loss", []string{"total"}, true); err == nil {
 		b.WriteString(imgTag(plotPNG(p, 6, 4), "total losses", 560))

@@ -30,6 +30,22 @@ func PublisherOf(ctx context.Context) Publisher {
 	return p
 }
 
+type sourceKey struct{}
+
+// WithCellSource returns a context that carries the text of the cell
+// being run. The kernel puts one in each cell's context.
+func WithCellSource(ctx context.Context, code string) context.Context {
+	return context.WithValue(ctx, sourceKey{}, code)
+}
+
+// CellSource returns the text of the cell being run ("" outside a
+// kernel): the source to record with a custom loss term, as in
+// transfer.Term{..., Source: display.CellSource(ctx)}.
+func CellSource(ctx context.Context) string {
+	s, _ := ctx.Value(sourceKey{}).(string)
+	return s
+}
+
 // Show displays each value now, in order (nil values show nothing).
 func Show(ctx context.Context, values ...any) error {
 	p := PublisherOf(ctx)

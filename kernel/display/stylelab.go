@@ -115,7 +115,7 @@ func resultBundle(r *transfer.Result) Bundle {
 			losses = pngBytes(png)
 		}
 	}
-	return runBundle("stylelab-result", resultTitle(r), img, losses, planParams(r.Plan))
+	return runBundle("stylelab-result", resultTitle(r), runLink(defaultDB(), r.RunID), img, losses, planParams(r.Plan))
 }
 
 func recordTitle(rec *store.RunRecord) string {
@@ -143,14 +143,15 @@ func recordBundle(rec *store.RunRecord) Bundle {
 			losses = pngBytes(data)
 		}
 	}
-	return runBundle("stylelab-run", recordTitle(rec), img, losses, rec.Params)
+	return runBundle("stylelab-run", recordTitle(rec), runLink(recordDB(rec), rec.ID), img, losses, rec.Params)
 }
 
 // runBundle shows one run: its title, its final image and loss plot side
 // by side (either may be nil), and its parameters.
-func runBundle(class, title string, img image.Image, losses func(io.Writer) error, params []store.Param) Bundle {
+func runBundle(class, title, link string, img image.Image, losses func(io.Writer) error, params []store.Param) Bundle {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<div class=%q><h4>%s</h4>\n", class, html.EscapeString(title))
+	b.WriteString(link)
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">`)
 	if img != nil {
 		b.WriteString(imageTag(img, "final image", 512))
@@ -176,5 +177,9 @@ func summariesBundle(runs []store.RunSummary) Bundle {
 			r.Started.Local().Format("2006-01-02 15:04:05"), r.Duration.Round(time.Millisecond).String(),
 			loss, strings.Join(r.Tags, ",")}
 	}
-	return htmlBundle(plots.TableHTML(header, rows), plots.Table(header, rows))
+	ids := make([]int64, len(runs))
+	for i := range runs {
+		ids[i] = runs[i].ID
+	}
+	return htmlBundle(plots.TableHTML(header, rows)+runsLink(defaultDB(), ids), plots.Table(header, rows))
 }

@@ -83,6 +83,7 @@ func TransferWith(ctx context.Context, lab *experiments.Lab, cfg transfer.Config
 		if len(res.Stops) > 0 {
 			final.status += " (stopped by " + strings.Join(res.Stops, ", ") + ")"
 		}
+		final.link = runLink(lab.Store.Path(), res.RunID)
 		if preview != nil && res.Image != nil {
 			if err == nil {
 				_ = preview.Update(bundle("text/html", "", "text/plain", "")) // the result shows the final image
@@ -110,6 +111,7 @@ type progress struct {
 	step   transfer.Step
 	status string
 	runID  int64
+	link   string // HTML: the run on the web page, when one serves its store
 }
 
 func (p progress) Bundle() Bundle {
@@ -138,5 +140,5 @@ func (p progress) Bundle() Bundle {
 	plain := "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "] " + label + " " + info
 	htm := fmt.Sprintf(`<div style="font-family:monospace"><progress value="%d" max="%d" style="width:24em;vertical-align:middle"></progress> %s · %s</div>`,
 		s.Iteration, planned, html.EscapeString(label), html.EscapeString(info))
-	return htmlBundle(htm, plain)
+	return htmlBundle(htm+p.link, plain)
 }

@@ -1,11 +1,17 @@
 package jupyter
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestSignAndDecode(t *testing.T) {
@@ -69,4 +75,85 @@ func TestReadConnectionFile(t *testing.T) {
 	if _, err := ReadConnectionFile(write(map[string]any{"shell_port": 0})); err == nil {
 		t.Error("missing ports accepted")
 	}
+}
+
+// TestDigests checks the replay memory: a signature is new once, and the
+// oldest is forgotten once the memory is full.
+func TestDigests(t *testing.T) {
+	s, _ := NewSigner("hmac-sha256", "secret")
+	sig := func(i int) []byte {
+		return s.sign([][]byte{[]byte(fmt.Sprint(i))})
+	}
+	d := newDigests(3)
+	for i := range 3 {
+		if !d.add(sig(i)) {
+			t.Fatalf("signature %d is not new", i)
+		}
+	}
+	for i := range 3 {
+		if d.add(sig(i)) {
+			t.Errorf("signature %d seen twice is new", i)
+		}
+	}
+	if !d.add(sig(3)) || !d.add(sig(0)) {
+		t.Error("after two more, the oldest was not forgotten")
+	}
+	if d.add(sig(3)) || d.add(sig(2)) || len(d.set) != 3 {
+		t.Errorf("the memory holds %d signatures, want the last 3", len(d.set))
+	}
+	if !d.add([]byte("not hex")) || !d.add([]byte("not hex")) {
+		t.Error("a malformed signature counts as a replay")
+	}
+}
+
+// TestDecodeKeepsSignature checks that a verified message carries the
+// signature the replay memory compares.
+func TestDecodeKeepsSignature(t *testing.T) {
+	s, _ := NewSigner("hmac-sha256", "secret")
+	frames, err := s.Encode(&Message{Header: NewHeader("execute_request", "sess", "me"), Content: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Decode(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(m.signature) != string(frames[1]) {
+		t.Errorf("signature %q, want %q", m.signature, frames[1])
+	}
+	unsigned, _ := NewSigner("", "")
+	if m, err := unsigned.Decode(frames); err != nil || m.signature != nil {
+		t.Errorf("without a key: signature %q, %v", m.signature, err)
+	}
+}
+
+// TestListenWaitsForPort binds the sockets while another process's socket
+// still holds one of the ports, released a moment later.
+func TestListenWaitsForPort(t *testing.T) {
+	var ports []int
+	var holders []net.Listener
+	for range 5 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		holders = append(holders, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range holders[:4] {
+		l.Close()
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		holders[4].Close() // the iopub port
+	}()
+	c := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", ShellPort: ports[0], ControlPort: ports[1], StdinPort: ports[2],
+		HBPort: ports[3], IOPubPort: ports[4], SignatureScheme: "hmac-sha256", Key: "k"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := Listen(ctx, c, 1<<20, log.New(io.Discard, "", 0))
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	s.Close()
 }

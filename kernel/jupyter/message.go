@@ -39,6 +39,8 @@ type Message struct {
 	Metadata   map[string]any
 	Content    any // json.RawMessage when received
 	Buffers    [][]byte
+
+	signature []byte // the HMAC received, hex; nil when unsigned or sent
 }
 
 // Decode unmarshals the content of a received message into v.
@@ -130,6 +132,7 @@ func (s Signer) Decode(frames [][]byte) (*Message, error) {
 			_ = json.Unmarshal(parts[0], &m.Header)
 			return m, ErrBadSignature
 		}
+		m.signature = want
 	}
 	if err := json.Unmarshal(parts[0], &m.Header); err != nil {
 		return nil, fmt.Errorf("jupyter: bad header: %w", err)

@@ -50,3 +50,9 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("query: %s (at %s)\n  %s\n  %s^", e.Msg, where, text, pad.String())
 }
+
+// ErrorAt is an Error at byte offset of q, for callers that check a query
+// further (a caret under what they refuse).
+func ErrorAt(q string, offset int, format string, args ...any) *Error {
+	return errorAt(q, offset, format, args...)
+}

@@ -249,3 +249,6 @@ func isReserved(t token) bool {
 	}
 	return false
 }
+
+// Limited reports whether the query has a limit.
+func (q *Query) Limited() bool { return q.limit >= 0 }

@@ -25,8 +25,11 @@ import (
 
 // Packages are the import paths linked into the kernel, beyond the standard
 // library that gomacro already provides (image, image/color, image/png,
-// image/jpeg, context, fmt, ...).
+// image/jpeg, context, fmt, ...). gorgonia and its tensor package are there
+// so that a cell can write a loss term (transfer.Term) as an expression on
+// a layer's features.
 var Packages = []string{
+	"github.com/stylelab/stylelab/analysis",
 	"github.com/stylelab/stylelab/compare",
 	"github.com/stylelab/stylelab/experiments",
 	"github.com/stylelab/stylelab/imaging",
@@ -44,6 +47,8 @@ var Packages = []string{
 	"gonum.org/v1/plot/plotutil",
 	"gonum.org/v1/plot/vg",
 	"gonum.org/v1/plot/vg/draw",
+	"gorgonia.org/gorgonia",
+	"gorgonia.org/tensor",
 }
 
 // DocPackages are the packages whose documentation inspect shows: the
