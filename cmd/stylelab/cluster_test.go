@@ -339,3 +339,46 @@ func TestRunsCopyCLI(t *testing.T) {
 		t.Errorf("runs copy with a bad query: %s", msg)
 	}
 }
+
+// TestSweepTaskChecksSubmission: a task whose node sees other weights, or
+// other images, than the sweep was submitted with refuses to run.
+func TestSweepTaskChecksSubmission(t *testing.T) {
+	c := newCLI(t)
+	args := []string{"sweep", "-experiment", "checked", "-content", c.content, "-style", c.style, "-size", "32", "-iterations", "1", "-axis", "ratio=1e-3|1e-2"}
+	c.ok(args...)
+	s, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(context.Background(), `experiment = "checked" order by id`)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("%d runs, %v", len(runs), err)
+	}
+	dir := filepath.Join(c.dir, "job")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		manifest sweepManifest
+		want     string
+	}{
+		{"other weights", sweepManifest{Experiment: "checked", WeightsSHA256: "feed"}, "are not those the sweep was submitted with"},
+		{"other images", sweepManifest{Experiment: "checked", WeightsSHA256: runs[0].WeightsSHA256,
+			Points: []manifestPoint{{Name: runs[0].Name, Identity: "other"}}}, "its images differ here"},
+		{"not submitted", sweepManifest{Experiment: "checked", WeightsSHA256: runs[0].WeightsSHA256}, "is not in the sweep submitted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := writeManifest(dir, &tc.manifest); err != nil {
+				t.Fatal(err)
+			}
+			msg := c.fails(append(args, "-points", "0", "-manifest", filepath.Join(dir, manifestName))...)
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("task said %q; want %q", msg, tc.want)
+			}
+		})
+	}
+}
