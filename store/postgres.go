@@ -40,6 +40,9 @@ func openPostgres(ctx context.Context, location string, opts Options) (*Store, e
 	if _, ok := cfg.RuntimeParams["synchronous_commit"]; !ok {
 		cfg.RuntimeParams["synchronous_commit"] = "off"
 	}
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off" // compiling costs more than the store's short queries take
+	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "stylelab"
 	}

@@ -15,9 +15,9 @@ type Dialect interface {
 	Like(text, pattern string) string
 	// Number is a bound argument (its placeholder) compared as a number.
 	Number(arg string) string
-	// ParamOrder is the sort key of a parameter row p: its number before
-	// its text, numbers first; equal numbers tie.
-	ParamOrder() string
+	// ParamOrder is the sort key of the parameter row named alias: its
+	// number before its text, numbers first; equal numbers tie.
+	ParamOrder(alias string) string
 }
 
 // SQLite is the dialect of the store's SQLite database.
@@ -34,8 +34,8 @@ func (SQLite) Like(text, pattern string) string { return text + " LIKE " + patte
 // numeric column by value.
 func (SQLite) Number(arg string) string { return arg }
 
-// ParamOrder is coalesce(p.num, p.text): SQLite orders numbers before text.
-func (SQLite) ParamOrder() string { return "coalesce(p.num, p.text)" }
+// ParamOrder is coalesce(num, text): SQLite orders numbers before text.
+func (SQLite) ParamOrder(alias string) string { return "coalesce(" + alias + ".num, " + alias + ".text)" }
 
 // Postgres is the dialect of a PostgreSQL store.
 type Postgres struct{}
@@ -58,7 +58,8 @@ func (Postgres) Like(text, pattern string) string {
 func (Postgres) Number(arg string) string { return "CAST(" + arg + " AS DOUBLE PRECISION)" }
 
 // ParamOrder is a row that sorts numbers (false, num) before text (true,
-// NULL, text), as SQLite's coalesce(p.num, p.text) does.
-func (Postgres) ParamOrder() string {
-	return "ROW(p.num IS NULL, p.num, CASE WHEN p.num IS NULL THEN p.text END)"
+// NULL, text), as SQLite's coalesce(num, text) does; NULL where the run
+// has no such param.
+func (Postgres) ParamOrder(alias string) string {
+	return "CASE WHEN " + alias + ".key IS NOT NULL THEN ROW(" + alias + ".num IS NULL, " + alias + ".num, CASE WHEN " + alias + ".num IS NULL THEN " + alias + ".text END) END"
 }

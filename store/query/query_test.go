@@ -119,9 +119,9 @@ func TestSQL(t *testing.T) {
 		{`status = "failed" or not started >= "2025-01-31 14:00"`, sel + " WHERE (coalesce(r.status = ?, FALSE) OR (NOT coalesce(r.started >= ?, FALSE))) ORDER BY r.id DESC",
 			[]any{"FAILED", "2025-01-31T14:00"}},
 		{`commit like "ab%" order by params.lr desc, metrics.total.max limit 3`,
-			sel + " WHERE coalesce(r.git_commit LIKE ?, FALSE) ORDER BY (SELECT coalesce(p.num, p.text) FROM params p WHERE p.run = r.id AND p.key = ?) DESC NULLS LAST, " +
-				"(SELECT m.max FROM metric_summary m WHERE m.run = r.id AND m.key = ?) ASC NULLS LAST, r.id DESC LIMIT ?",
-			[]any{"ab%", "lr", "total", 3}},
+			sel + " LEFT JOIN params o1 ON o1.run = r.id AND o1.key = ? LEFT JOIN metric_summary o2 ON o2.run = r.id AND o2.key = ?" +
+				" WHERE coalesce(r.git_commit LIKE ?, FALSE) ORDER BY coalesce(o1.num, o1.text) DESC NULLS LAST, o2.max ASC NULLS LAST, r.id DESC LIMIT ?",
+			[]any{"lr", "total", "ab%", 3}},
 	}
 	for _, tc := range tests {
 		q, err := Parse(tc.query)
@@ -150,13 +150,13 @@ func TestPostgres(t *testing.T) {
 	fold := func(e string) string {
 		return "translate(" + e + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 	}
-	want := "SELECT r.id FROM runs r WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $1 AND p.num = CAST($2 AS DOUBLE PRECISION)) AND " +
-		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + fold("t.tag") + " LIKE " + fold("$3") + " ESCAPE '') AND " +
-		"coalesce(NOT " + fold("r.name") + " LIKE " + fold("$4") + " ESCAPE '', FALSE)) " +
-		"ORDER BY (SELECT m.last FROM metric_summary m WHERE m.run = r.id AND m.key = $5) ASC NULLS LAST, " +
-		"(SELECT ROW(p.num IS NULL, p.num, CASE WHEN p.num IS NULL THEN p.text END) FROM params p WHERE p.run = r.id AND p.key = $6) DESC NULLS LAST, " +
+	want := "SELECT r.id FROM runs r LEFT JOIN metric_summary o1 ON o1.run = r.id AND o1.key = $1 LEFT JOIN params o2 ON o2.run = r.id AND o2.key = $2 " +
+		"WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $3 AND p.num = CAST($4 AS DOUBLE PRECISION)) AND " +
+		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + fold("t.tag") + " LIKE " + fold("$5") + " ESCAPE '') AND " +
+		"coalesce(NOT " + fold("r.name") + " LIKE " + fold("$6") + " ESCAPE '', FALSE)) " +
+		"ORDER BY o1.last ASC NULLS LAST, CASE WHEN o2.key IS NOT NULL THEN ROW(o2.num IS NULL, o2.num, CASE WHEN o2.num IS NULL THEN o2.text END) END DESC NULLS LAST, " +
 		"r.id DESC LIMIT $7"
-	if sql != want || !reflect.DeepEqual(args, []any{"x", 1.0, "a%", "b%", "style", "x", 2}) {
+	if sql != want || !reflect.DeepEqual(args, []any{"style", "x", "x", 1.0, "a%", "b%", 2}) {
 		t.Errorf("got\n%s %#v\nwant\n%s", sql, args, want)
 	}
 }

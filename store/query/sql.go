@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -76,13 +77,30 @@ func validStatus(s string) bool {
 func (q *Query) SQL(d Dialect, columns string) (string, []any) {
 	w := &sqlWriter{d: d}
 	w.WriteString("SELECT " + columns + " FROM runs r")
+	// Params and metrics to order by are joined (at most one row each, by
+	// their primary key), so that an engine may join them in bulk rather
+	// than look each up per run.
+	keys := make([]string, len(q.order))
+	for i, o := range q.order {
+		alias := "o" + strconv.Itoa(i+1)
+		switch o.field.kind {
+		case fieldParam:
+			w.WriteString(" LEFT JOIN params " + alias + " ON " + alias + ".run = r.id AND " + alias + ".key = " + w.bind(o.field.key))
+			keys[i] = w.d.ParamOrder(alias)
+		case fieldMetric:
+			w.WriteString(" LEFT JOIN metric_summary " + alias + " ON " + alias + ".run = r.id AND " + alias + ".key = " + w.bind(o.field.key))
+			keys[i] = alias + "." + o.field.agg
+		default:
+			keys[i] = o.field.col.sql
+		}
+	}
 	if q.where != nil {
 		w.WriteString(" WHERE ")
 		w.expr(q.where)
 	}
 	w.WriteString(" ORDER BY ")
-	for _, o := range q.order {
-		w.orderExpr(o.field)
+	for i, o := range q.order {
+		w.WriteString(keys[i])
 		if o.desc {
 			w.WriteString(" DESC NULLS LAST, ")
 		} else {
@@ -174,16 +192,5 @@ func (w *sqlWriter) cmp(n *cmpNode) {
 			" AND " + w.compare("m."+f.agg, n.op, n.arg) + ")")
 	case fieldRun:
 		w.WriteString("coalesce(" + w.compare(f.col.sql, n.op, n.arg) + ", FALSE)")
-	}
-}
-
-func (w *sqlWriter) orderExpr(f fieldRef) {
-	switch f.kind {
-	case fieldRun:
-		w.WriteString(f.col.sql)
-	case fieldParam:
-		w.WriteString("(SELECT " + w.d.ParamOrder() + " FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) + ")")
-	case fieldMetric:
-		w.WriteString("(SELECT m." + f.agg + " FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) + ")")
 	}
 }
