@@ -277,16 +277,21 @@ var postgresMigrations = []string{
 	`DROP INDEX params_key;
 	DROP INDEX metric_summary_key;`,
 
-	// 5: run UUIDs and content-named artifact files; and, PostgreSQL's
-	// planner being able to use it, an index of numeric params by key and
-	// value (a filter such as params.ratio <= 1e-3 reads the runs it
-	// selects, not every param), which SQLite's planner misused (4).
+	// 5: run UUIDs and content-named artifact files; and, for PostgreSQL's
+	// planner, an index of numeric params by key and value (a filter such
+	// as params.ratio <= 1e-3 reads the runs it selects, not every param;
+	// SQLite's planner misused it, see 4) and statistics of values by key,
+	// without which it takes the runs a filter selects for a few and
+	// looks each of thousands up in turn.
 	`ALTER TABLE runs ADD COLUMN uuid TEXT COLLATE "C" NOT NULL DEFAULT '';
 	UPDATE runs SET uuid = CAST(gen_random_uuid() AS TEXT);
 	CREATE UNIQUE INDEX runs_uuid ON runs(uuid);
 	ALTER TABLE artifacts ADD COLUMN file TEXT COLLATE "C" NOT NULL DEFAULT '';
 	CREATE INDEX artifacts_file ON artifacts(file);
-	CREATE INDEX params_key_num ON params(key, num, run);`,
+	CREATE INDEX params_key_num ON params(key, num, run);
+	CREATE STATISTICS params_key_text_stats (mcv) ON key, text FROM params;
+	CREATE STATISTICS params_key_num_stats (mcv) ON key, num FROM params;
+	CREATE STATISTICS metric_summary_key_last_stats (mcv) ON key, last FROM metric_summary;`,
 }
 
 // SchemaVersion is the schema version this package writes.

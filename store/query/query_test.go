@@ -139,22 +139,24 @@ func TestSQL(t *testing.T) {
 }
 
 // TestPostgres checks PostgreSQL's SQL: placeholders numbered in the order
-// of the arguments, numbers cast, patterns folding ASCII case only with no
-// escape character, and parameters ordered numbers first.
+// of the arguments, numbers cast, patterns folding ASCII case only (the C
+// collation) with no escape character, and parameters ordered numbers
+// first, a missing one last.
 func TestPostgres(t *testing.T) {
 	q, err := Parse(`params.x = 1 and tag like "a%" and name not like "b%" order by metrics.style, params.x desc limit 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sql, args := q.SQL(Postgres{}, "r.id")
-	fold := func(e string) string {
-		return "translate(" + e + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+	like := func(text, pattern string) string {
+		return "(" + text + ` COLLATE "C") ILIKE (` + pattern + ` COLLATE "C") ESCAPE ''`
 	}
 	want := "SELECT r.id FROM runs r LEFT JOIN metric_summary o1 ON o1.run = r.id AND o1.key = $1 LEFT JOIN params o2 ON o2.run = r.id AND o2.key = $2 " +
 		"WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $3 AND p.num = CAST($4 AS DOUBLE PRECISION)) AND " +
-		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + fold("t.tag") + " LIKE " + fold("$5") + " ESCAPE '') AND " +
-		"coalesce(NOT " + fold("r.name") + " LIKE " + fold("$6") + " ESCAPE '', FALSE)) " +
-		"ORDER BY o1.last ASC NULLS LAST, CASE WHEN o2.key IS NOT NULL THEN ROW(o2.num IS NULL, o2.num, CASE WHEN o2.num IS NULL THEN o2.text END) END DESC NULLS LAST, " +
+		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + like("t.tag", "$5") + ") AND " +
+		"coalesce(NOT " + like("r.name", "$6") + ", FALSE)) " +
+		"ORDER BY o1.last ASC NULLS LAST, CASE WHEN o2.key IS NOT NULL THEN o2.num IS NULL END DESC NULLS LAST, o2.num DESC NULLS LAST, " +
+		"CASE WHEN o2.num IS NULL THEN o2.text END DESC NULLS LAST, " +
 		"r.id DESC LIMIT $7"
 	if sql != want || !reflect.DeepEqual(args, []any{"style", "x", "x", 1.0, "a%", "b%", 2}) {
 		t.Errorf("got\n%s %#v\nwant\n%s", sql, args, want)

@@ -80,7 +80,7 @@ func (q *Query) SQL(d Dialect, columns string) (string, []any) {
 	// Params and metrics to order by are joined (at most one row each, by
 	// their primary key), so that an engine may join them in bulk rather
 	// than look each up per run.
-	keys := make([]string, len(q.order))
+	keys := make([][]string, len(q.order))
 	for i, o := range q.order {
 		alias := "o" + strconv.Itoa(i+1)
 		switch o.field.kind {
@@ -89,9 +89,9 @@ func (q *Query) SQL(d Dialect, columns string) (string, []any) {
 			keys[i] = w.d.ParamOrder(alias)
 		case fieldMetric:
 			w.WriteString(" LEFT JOIN metric_summary " + alias + " ON " + alias + ".run = r.id AND " + alias + ".key = " + w.bind(o.field.key))
-			keys[i] = alias + "." + o.field.agg
+			keys[i] = []string{alias + "." + o.field.agg}
 		default:
-			keys[i] = o.field.col.sql
+			keys[i] = []string{o.field.col.sql}
 		}
 	}
 	if q.where != nil {
@@ -100,11 +100,12 @@ func (q *Query) SQL(d Dialect, columns string) (string, []any) {
 	}
 	w.WriteString(" ORDER BY ")
 	for i, o := range q.order {
-		w.WriteString(keys[i])
+		dir := " ASC NULLS LAST, "
 		if o.desc {
-			w.WriteString(" DESC NULLS LAST, ")
-		} else {
-			w.WriteString(" ASC NULLS LAST, ")
+			dir = " DESC NULLS LAST, "
+		}
+		for _, k := range keys[i] {
+			w.WriteString(k + dir)
 		}
 	}
 	w.WriteString("r.id DESC")
