@@ -41,6 +41,27 @@ type normalisedKey struct {
 // resolved) without the classifier, and opens the store at dbPath (empty:
 // store.DefaultPath).
 func OpenLab(weightsPath, dbPath string) (*Lab, error) {
+	var err error
+	if dbPath == "" {
+		if dbPath, err = store.DefaultPath(); err != nil {
+			return nil, err
+		}
+	}
+	s, err := store.Open(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	l, err := NewLab(weightsPath, s)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// NewLab loads the weights as OpenLab does and logs to a store already
+// open (one opened with store.OpenWith, say); Close closes it.
+func NewLab(weightsPath string, s *store.Store) (*Lab, error) {
 	path, err := weights.Locate(weightsPath)
 	if err != nil {
 		return nil, err
@@ -50,15 +71,6 @@ func OpenLab(weightsPath, dbPath string) (*Lab, error) {
 		return nil, err
 	}
 	m, err := vgg.New(w)
-	if err != nil {
-		return nil, err
-	}
-	if dbPath == "" {
-		if dbPath, err = store.DefaultPath(); err != nil {
-			return nil, err
-		}
-	}
-	s, err := store.Open(dbPath)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +140,18 @@ func (l *Lab) Run(ctx context.Context, cfg transfer.Config, hooks transfer.Hooks
 // custom term (a "source" artifact named term-NAME.go.txt). Result.RunID is its id in
 // the store. An interrupted or failed run keeps what it logged.
 func (l *Lab) RunPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hooks) (*transfer.Result, error) {
+	return l.runPlan(ctx, p, hooks, false)
+}
+
+// runPlan is RunPlan; exclusive claims the point first (store.RunSpec.Exclusive),
+// and a point held elsewhere is a *store.ClaimError.
+func (l *Lab) runPlan(ctx context.Context, p *transfer.Plan, hooks transfer.Hooks, exclusive bool) (*transfer.Result, error) {
 	m, err := l.ModelFor(p)
 	if err != nil {
 		return nil, err
 	}
 	spec := runSpec(p, m)
+	spec.Exclusive = exclusive
 	run, err := l.Store.StartRun(ctx, spec)
 	if err != nil {
 		return nil, err

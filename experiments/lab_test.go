@@ -133,6 +133,72 @@ func TestSweepResumes(t *testing.T) {
 	}
 }
 
+// TestConcurrentSweeps runs the same sweep twice at once, from two labs
+// (networks and store connections of their own) on one store: every point
+// runs exactly once, the other sweep leaving it (elsewhere, or finished).
+func TestConcurrentSweeps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.db")
+	var labs [2]*Lab
+	for i := range labs {
+		s, err := store.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		m := sharedModel(t)
+		if i > 0 { // a vgg.Model is not safe for concurrent use: one each
+			if m, err = vgg.New(m.Weights()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		labs[i] = &Lab{Model: m, Store: s}
+	}
+	base := paperConfig(t, 32, 2)
+	base.Experiment = "twice"
+	axes := []Axis{{Param: "ratio", Values: []string{"1e-4", "1e-3", "1e-2", "1e-1"}}}
+	var results [2][]SweepPoint
+	errs := make(chan error, 2)
+	for i, lab := range labs {
+		go func() {
+			var err error
+			results[i], err = lab.Sweep(context.Background(), base, axes, Hooks{}, nil)
+			errs <- err
+		}()
+	}
+	for range labs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := labs[0].Store.Runs(context.Background(), `experiment = "twice"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[int64]store.Status{}
+	for _, r := range runs {
+		status[r.ID] = r.Status
+	}
+	if len(runs) != len(axes[0].Values) {
+		t.Errorf("the store holds %d runs of the 4-point sweep; want each point once", len(runs))
+	}
+	ran := 0
+	for i, pt := range results[0] {
+		other := results[1][i]
+		if pt.RunID != other.RunID || status[pt.RunID] != store.StatusFinished {
+			t.Errorf("point %s: run %d in one sweep, %d in the other (%s); want one FINISHED run", pt.Name(), pt.RunID, other.RunID, status[pt.RunID])
+		}
+		for _, p := range []SweepPoint{pt, other} {
+			if !p.Skipped && !p.Elsewhere {
+				ran++
+			}
+		}
+		t.Logf("%s: run %d; skipped %v/%v, elsewhere %v/%v", pt.Name(), pt.RunID, pt.Skipped, other.Skipped, pt.Elsewhere, other.Elsewhere)
+	}
+	if ran != len(axes[0].Values) {
+		t.Errorf("the two sweeps ran %d points between them; want each of the %d once", ran, len(axes[0].Values))
+	}
+}
+
 // TestIdentityIsWhatChangesTheResult: a point is found finished whatever
 // the images' paths, whether they come from files or memory, and however
 // often it reports or snapshots; a different setting is a different point.

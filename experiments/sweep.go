@@ -36,8 +36,9 @@ func (p Point) Name() string {
 // SweepPoint is what became of one point of a sweep.
 type SweepPoint struct {
 	Point
-	RunID   int64
-	Skipped bool // already FINISHED in the store: not run again
+	RunID     int64
+	Skipped   bool // already FINISHED in the store: not run again
+	Elsewhere bool // running in another process (a sweep or task beside this one): RunID is that run
 }
 
 // conflicts are settings that give the same quantity two ways.
@@ -121,6 +122,16 @@ func (l *Lab) Sweep(ctx context.Context, base transfer.Config, axes []Axis, hook
 	if err != nil {
 		return nil, err
 	}
+	return l.SweepPoints(ctx, points, hooks, progress)
+}
+
+// SweepPoints runs points (of Points, or some of them: one task's share of
+// a sweep on a cluster) one after another. Each point is claimed in the
+// store before it runs, so sweeps and tasks sharing a store never run a
+// point twice at once: a point FINISHED is Skipped, one that another live
+// process is running is left to it (Elsewhere). A point that fails stops
+// the sweep with its error.
+func (l *Lab) SweepPoints(ctx context.Context, points []Point, hooks transfer.Hooks, progress func(done, total int, p SweepPoint)) ([]SweepPoint, error) {
 	var out []SweepPoint
 	for i, pt := range points {
 		p := SweepPoint{Point: pt}
@@ -135,12 +146,18 @@ func (l *Lab) Sweep(ctx context.Context, base transfer.Config, axes []Axis, hook
 		if done {
 			p.RunID, p.Skipped = id, true
 		} else {
-			res, err := l.RunPlan(ctx, pt.Plan, hooks)
-			if res != nil {
-				p.RunID = res.RunID
-			}
-			if err != nil {
+			res, err := l.runPlan(ctx, pt.Plan, hooks, true)
+			var held *store.ClaimError
+			switch {
+			case errors.As(err, &held):
+				p.RunID, p.Skipped, p.Elsewhere = held.RunID, held.Status == store.StatusFinished, held.Status != store.StatusFinished
+			case err != nil:
+				if res != nil {
+					p.RunID = res.RunID
+				}
 				return append(out, p), fmt.Errorf("experiments: sweep point %d of %d (%s): %w", i+1, len(points), pt.Name(), err)
+			default:
+				p.RunID = res.RunID
 			}
 		}
 		out = append(out, p)

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stylelab/stylelab/store/query"
-	"path/filepath"
 	"strings"
+
+	"github.com/stylelab/stylelab/store/query"
 )
 
 // ErrNoArtifact is returned (wrapped) when an artifact id does not exist.
@@ -95,7 +95,7 @@ func (s *Store) queryIDs(ctx context.Context, q string) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	stmt, args := pq.SQL(query.SQLite{}, "r.id")
+	stmt, args := pq.SQL(s.b.query(), "r.id")
 	var ids []int64
 	err = s.eachRow(ctx, stmt, args, func(sc func(...any) error) error {
 		var id int64
@@ -120,7 +120,7 @@ func (s *Store) Summaries(ctx context.Context, ids []int64) ([]RunSummary, error
 		return nil, fmt.Errorf("store: summaries: %w", err)
 	}
 	byID := make(map[int64]RunSummary, len(ids))
-	err = s.eachRow(ctx, "SELECT "+runColumns+" FROM runs r WHERE r.id IN (SELECT value FROM json_each(?))", []any{string(idsJSON)},
+	err = s.eachRow(ctx, "SELECT "+runColumns+" FROM runs r WHERE r.id IN ("+s.b.idList()+")", []any{string(idsJSON)},
 		func(sc func(...any) error) error {
 			r, err := scanRun(scanFunc(sc))
 			byID[r.ID] = r
@@ -148,14 +148,16 @@ type scanFunc func(...any) error
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // artifactColumns are the columns scanArtifact reads.
-const artifactColumns = "id, run, kind, name, step, path, sha256, size, created"
+const artifactColumns = "id, run, kind, name, step, path, sha256, size, created, file"
 
+// scanArtifact reads an artifact's row; its Path is where the file is.
 func (s *Store) scanArtifact(sc func(...any) error) (Artifact, error) {
 	var a Artifact
 	var created sql.NullString
-	err := sc(&a.ID, &a.Run, &a.Kind, &a.Name, &a.Step, &a.Path, &a.SHA256, &a.Size, &created)
+	var file string
+	err := sc(&a.ID, &a.Run, &a.Kind, &a.Name, &a.Step, &a.Path, &a.SHA256, &a.Size, &created, &file)
 	a.Created = parseTime(created)
-	a.Path = filepath.Join(s.artDir, filepath.FromSlash(a.Path))
+	a.Path = s.artifactFile(a.Path, file)
 	return a, err
 }
 
@@ -206,7 +208,7 @@ func (s *Store) LatestImages(ctx context.Context, ids []int64) (map[int64]Artifa
 	}
 	// Ordered so that for each run the preferred image comes last.
 	err = s.eachRow(ctx, "SELECT "+artifactColumns+` FROM artifacts
-		WHERE run IN (SELECT value FROM json_each(?)) AND kind IN (?, ?)
+		WHERE run IN (`+s.b.idList()+`) AND kind IN (?, ?)
 		ORDER BY run, kind = ?, step, name`, []any{string(idsJSON), KindFinal, KindSnapshot, KindFinal},
 		func(sc func(...any) error) error {
 			a, err := s.scanArtifact(sc)

@@ -83,6 +83,7 @@ type jsonRun struct {
 	Seed          int64             `json:"seed"`
 	WeightsSHA256 string            `json:"weights_sha256"`
 	ParamsHash    string            `json:"params_hash"`
+	UUID          string            `json:"uuid"`
 	Message       string            `json:"message"`
 	Params        map[string]string `json:"params"`
 	Tags          []string          `json:"tags"`
@@ -96,7 +97,7 @@ func toJSON(r *RunRecord) jsonRun {
 	j := jsonRun{
 		ID: r.ID, Name: r.Name, Experiment: r.Experiment, Status: r.Status, Started: r.Started,
 		Duration: r.Duration.Seconds(), Version: r.Version, Commit: r.Commit, Host: r.Host, PID: r.PID,
-		Seed: r.Seed, WeightsSHA256: r.WeightsSHA256, ParamsHash: r.ParamsHash, Message: r.Message,
+		Seed: r.Seed, WeightsSHA256: r.WeightsSHA256, ParamsHash: r.ParamsHash, UUID: r.UUID, Message: r.Message,
 		Params: map[string]string{}, Tags: append([]string{}, r.Tags...),
 		Inputs: []jsonInput{}, Notes: []jsonNote{}, Artifacts: []jsonArtifact{}, Metrics: []jsonStep{},
 	}
@@ -132,7 +133,7 @@ func fromJSON(j *jsonRun) RunRecord {
 		ID: j.ID, Name: j.Name, Experiment: j.Experiment, Status: j.Status, Started: j.Started,
 		Duration: time.Duration(j.Duration * float64(time.Second)), Version: j.Version, Commit: j.Commit,
 		Host: j.Host, PID: j.PID, Seed: j.Seed, WeightsSHA256: j.WeightsSHA256, ParamsHash: j.ParamsHash,
-		Message: j.Message, Tags: j.Tags, Last: map[string]float64{}, Min: map[string]float64{}, LastStep: -1,
+		UUID: j.UUID, Message: j.Message, Tags: j.Tags, Last: map[string]float64{}, Min: map[string]float64{}, LastStep: -1,
 	}}
 	if j.Ended != nil {
 		r.Ended = *j.Ended

@@ -2,17 +2,101 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+
+	"github.com/stylelab/stylelab/internal/services"
 )
 
-// openTemp opens a fresh store in a temporary directory, closed at cleanup.
-func openTemp(t testing.TB) *Store {
-	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "db", "stylelab.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
+// testPG is the PostgreSQL server of this test binary, started by the
+// first test that needs it (fsync off: the tests kill clients, not the
+// server) and stopped by TestMain.
+var testPG = services.Shared{Settings: []string{"fsync=off", "full_page_writes=off"}}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := testPG.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop PostgreSQL:", err)
+		if code == 0 {
+			code = 1
+		}
 	}
+	os.Exit(code)
+}
+
+// testBackend hands out fresh, empty stores of one engine.
+type testBackend struct {
+	name string // "sqlite" or "postgres"
+	pg   *services.Postgres
+
+	mu   sync.Mutex
+	arts map[string]string // artifacts folder of each PostgreSQL URL handed out
+}
+
+// eachBackend runs test once per engine, as the subtests "sqlite" and
+// "postgres". Without a PostgreSQL server the postgres subtest fails with
+// the reason; -short skips it.
+func eachBackend(t *testing.T, test func(t *testing.T, be *testBackend)) {
+	t.Helper()
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			test(t, newBackend(t, name))
+		})
+	}
+}
+
+func newBackend(t testing.TB, name string) *testBackend {
+	t.Helper()
+	be := &testBackend{name: name, arts: map[string]string{}}
+	if name == "postgres" {
+		if testing.Short() {
+			t.Skip("-short: no PostgreSQL server")
+		}
+		pg, err := testPG.Get()
+		if err != nil {
+			t.Fatalf("the PostgreSQL tests need a server: %v", err)
+		}
+		be.pg = pg
+	}
+	return be
+}
+
+// location is a new, empty store: an SQLite path in a temporary folder, or
+// a new PostgreSQL database with its own artifacts folder.
+func (be *testBackend) location(t testing.TB) string {
+	t.Helper()
+	if be.pg == nil {
+		return filepath.Join(t.TempDir(), "db", "stylelab.db")
+	}
+	url, err := be.pg.CreateDatabase(context.Background(), t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	be.mu.Lock()
+	be.arts[url] = filepath.Join(t.TempDir(), "artifacts")
+	be.mu.Unlock()
+	return url
+}
+
+// options are the options a store at loc is opened with.
+func (be *testBackend) options(loc string) Options {
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	return Options{Artifacts: be.arts[loc]}
+}
+
+// env is what a child process needs, besides the location, to open loc.
+func (be *testBackend) env(loc string) []string {
+	return []string{ArtifactsEnv + "=" + be.options(loc).Artifacts}
+}
+
+// open opens a fresh store, closed at cleanup (a failed Close fails the test).
+func (be *testBackend) open(t testing.TB) *Store {
+	t.Helper()
+	s := be.openAt(t, be.location(t))
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -21,10 +105,33 @@ func openTemp(t testing.TB) *Store {
 	return s
 }
 
-// scan runs a one-row query into dest or fails the test.
+// openAt opens the store at loc (again), closed at cleanup.
+func (be *testBackend) openAt(t testing.TB, loc string) *Store {
+	t.Helper()
+	s, err := OpenWith(context.Background(), loc, be.options(loc))
+	if err != nil {
+		t.Fatalf("Open(%s): %v", loc, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openTemp opens a fresh SQLite store, closed at cleanup.
+func openTemp(t testing.TB) *Store {
+	t.Helper()
+	return newBackend(t, "sqlite").open(t)
+}
+
+// openTemp2 opens an existing SQLite path, closed at cleanup.
+func openTemp2(t testing.TB, path string) *Store {
+	t.Helper()
+	return newBackend(t, "sqlite").openAt(t, path)
+}
+
+// scan runs a one-row query (with ? placeholders) into dest or fails the test.
 func scan(t testing.TB, s *Store, q string, args []any, dest ...any) {
 	t.Helper()
-	if err := s.db.QueryRow(q, args...).Scan(dest...); err != nil {
+	if err := s.db.QueryRow(s.q(q), args...).Scan(dest...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }

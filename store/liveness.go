@@ -92,6 +92,48 @@ func isStale(self procID, host string, pid int, start string, heartbeat, now tim
 	return now.Sub(heartbeat) > staleAfter
 }
 
+// runningRun is what liveness needs of a RUNNING run.
+type runningRun struct {
+	id                    int64
+	host, start           string
+	pid                   int
+	started               string
+	heartbeat             sql.NullString
+	wall                  sql.NullFloat64 // seconds of the last step logged
+	startedAt, lastSignAt time.Time       // set by last
+}
+
+// last is the latest sign of life: the heartbeat, or the last step if
+// that is later news, or else the start.
+func (r *runningRun) last() time.Time {
+	r.startedAt = parseTime(sql.NullString{String: r.started, Valid: true})
+	last := parseTime(r.heartbeat)
+	if last.IsZero() {
+		last = r.startedAt
+	}
+	if w := r.startedAt.Add(time.Duration(r.wall.Float64 * float64(time.Second))); r.wall.Valid && w.After(last) {
+		last = w
+	}
+	r.lastSignAt = last
+	return last
+}
+
+// markInterrupted ends a RUNNING run whose process is gone at its last
+// sign of life (r.last must have been called). The update re-checks the
+// status, so concurrent sweeps are harmless.
+func (s *Store) markInterrupted(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, r runningRun, now time.Time) error {
+	why := fmt.Sprintf("process %d on %s ended without finishing the run (found by process %d on %s at %s)",
+		r.pid, r.host, s.self.pid, s.self.host, formatTime(now))
+	_, err := db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'INTERRUPTED', ended = ?, duration = ?, message = ?
+		WHERE id = ? AND status = 'RUNNING'`), formatTime(r.lastSignAt), r.lastSignAt.Sub(r.startedAt).Seconds(), why, r.id)
+	if err != nil {
+		return fmt.Errorf("store: mark run %d interrupted: %w", r.id, err)
+	}
+	return nil
+}
+
 // SweepStale marks RUNNING runs whose process is gone as INTERRUPTED, as
 // Open does: a reader that stays open for long (the web page) calls it now
 // and then, so that a run whose process was killed does not look RUNNING
@@ -101,42 +143,21 @@ func (s *Store) SweepStale(ctx context.Context) error {
 }
 
 // sweepStale marks RUNNING runs whose process is gone as INTERRUPTED.
-// The update re-checks status, so concurrent sweeps are harmless.
 func (s *Store) sweepStale(ctx context.Context, now time.Time) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, host, pid, proc_start, started, heartbeat,
 		(SELECT max(wall) FROM metrics m WHERE m.run = runs.id) FROM runs WHERE status = 'RUNNING'`)
 	if err != nil {
 		return fmt.Errorf("store: find running runs: %w", err)
 	}
-	type stale struct {
-		id             int64
-		started, ended time.Time
-		why            string
-	}
-	var found []stale
+	var found []runningRun
 	for rows.Next() {
-		var (
-			id              int64
-			host, start, st string
-			pid             int
-			hb              sql.NullString
-			wall            sql.NullFloat64
-		)
-		if err := rows.Scan(&id, &host, &pid, &start, &st, &hb, &wall); err != nil {
+		var r runningRun
+		if err := rows.Scan(&r.id, &r.host, &r.pid, &r.start, &r.started, &r.heartbeat, &r.wall); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: read running runs: %w", err)
 		}
-		started := parseTime(sql.NullString{String: st, Valid: true})
-		last := parseTime(hb)
-		if last.IsZero() {
-			last = started
-		}
-		if w := started.Add(time.Duration(wall.Float64 * float64(time.Second))); wall.Valid && w.After(last) {
-			last = w // the last step is later news than the heartbeat
-		}
-		if isStale(s.self, host, pid, start, last, now) {
-			found = append(found, stale{id, started, last,
-				fmt.Sprintf("process %d on %s ended without finishing the run (found by process %d at %s)", pid, host, s.self.pid, formatTime(now))})
+		if isStale(s.self, r.host, r.pid, r.start, r.last(), now) {
+			found = append(found, r)
 		}
 	}
 	rows.Close()
@@ -144,10 +165,8 @@ func (s *Store) sweepStale(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("store: read running runs: %w", err)
 	}
 	for _, r := range found {
-		_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = 'INTERRUPTED', ended = ?, duration = ?, message = ?
-			WHERE id = ? AND status = 'RUNNING'`, formatTime(r.ended), r.ended.Sub(r.started).Seconds(), r.why, r.id)
-		if err != nil {
-			return fmt.Errorf("store: mark run %d interrupted: %w", r.id, err)
+		if err := s.markInterrupted(ctx, s.db, r, now); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -55,27 +55,29 @@ func TestIsStale(t *testing.T) {
 }
 
 func TestHeartbeat(t *testing.T) {
-	s := openTemp(t)
-	s.beat = 10 * time.Millisecond
-	r := mustStart(t, s, RunSpec{Experiment: "e"})
-	const q = "SELECT heartbeat FROM runs WHERE id = ?"
-	var first, later string
-	scan(t, s, q, []any{r.ID()}, &first)
-	deadline := time.Now().Add(10 * time.Second)
-	for later <= first && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		scan(t, s, q, []any{r.ID()}, &later)
-	}
-	if later <= first {
-		t.Fatalf("heartbeat did not advance from %s", first)
-	}
-	mustFinish(t, r, StatusFinished, "")
-	time.Sleep(30 * time.Millisecond)
-	var after, final string
-	scan(t, s, q, []any{r.ID()}, &after)
-	time.Sleep(30 * time.Millisecond)
-	scan(t, s, q, []any{r.ID()}, &final)
-	if after == "" || final != after {
-		t.Errorf("heartbeat still beating after Finish: %s -> %s", after, final)
-	}
+	eachBackend(t, func(t *testing.T, be *testBackend) {
+		s := be.open(t)
+		s.beat = 10 * time.Millisecond
+		r := mustStart(t, s, RunSpec{Experiment: "e"})
+		const q = "SELECT heartbeat FROM runs WHERE id = ?"
+		var first, later string
+		scan(t, s, q, []any{r.ID()}, &first)
+		deadline := time.Now().Add(10 * time.Second)
+		for later <= first && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			scan(t, s, q, []any{r.ID()}, &later)
+		}
+		if later <= first {
+			t.Fatalf("heartbeat did not advance from %s", first)
+		}
+		mustFinish(t, r, StatusFinished, "")
+		time.Sleep(30 * time.Millisecond)
+		var after, final string
+		scan(t, s, q, []any{r.ID()}, &after)
+		time.Sleep(30 * time.Millisecond)
+		scan(t, s, q, []any{r.ID()}, &final)
+		if after == "" || final != after {
+			t.Errorf("heartbeat still beating after Finish: %s -> %s", after, final)
+		}
+	})
 }

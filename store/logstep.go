@@ -8,8 +8,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // LogStep records the metrics of one optimisation step (keys such as
@@ -30,9 +28,9 @@ func (r *Run) LogStep(step int, wallSeconds float64, metrics map[string]float64)
 	if err != nil {
 		return fmt.Errorf("store: run %d step %d: %w", r.id, step, err)
 	}
-	r.s.wmu.Lock()
+	unlock := r.s.lockWrites()
 	_, err = st.Exec(args...)
-	r.s.wmu.Unlock()
+	unlock()
 	return r.stepError(step, keys, err)
 }
 
@@ -130,11 +128,10 @@ func (r *Run) stepError(step int, keys []string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se sqlite3.Error
-	switch {
-	case errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey:
+	switch r.s.b.violation(err) {
+	case "unique":
 		return fmt.Errorf("store: run %d step %d: already logged for one of %v; log each step once: %w", r.id, step, keys, err)
-	case errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey:
+	case "foreign key":
 		return fmt.Errorf("store: run %d step %d: the run was deleted: %w", r.id, step, err)
 	}
 	return fmt.Errorf("store: run %d step %d: %w", r.id, step, err)
@@ -152,7 +149,7 @@ func (s *Store) logStmt(n int) (*sql.Stmt, error) {
 	}
 	q := "INSERT INTO metrics (run, key, step, wall, value) VALUES " +
 		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
-	st, err := s.db.Prepare(q)
+	st, err := s.db.Prepare(s.q(q))
 	if err != nil {
 		return nil, err
 	}

@@ -13,9 +13,9 @@ import (
 )
 
 // exists reports ErrNotFound (wrapped) for a missing run and returns its status.
-func existsTx(ctx context.Context, tx *sql.Tx, id int64) (Status, error) {
+func (s *Store) existsTx(ctx context.Context, tx *sql.Tx, id int64) (Status, error) {
 	var st string
-	err := tx.QueryRowContext(ctx, "SELECT status FROM runs WHERE id = ?", id).Scan(&st)
+	err := tx.QueryRowContext(ctx, s.q("SELECT status FROM runs WHERE id = ?"), id).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("run %d: %w", id, ErrNotFound)
 	}
@@ -24,7 +24,7 @@ func existsTx(ctx context.Context, tx *sql.Tx, id int64) (Status, error) {
 
 // Tag adds tags to run id (adding a tag twice is harmless).
 func (s *Store) Tag(ctx context.Context, id int64, tags ...string) error {
-	return s.editTags(ctx, "tag", id, tags, "INSERT OR IGNORE INTO tags (run, tag) VALUES (?, ?)")
+	return s.editTags(ctx, "tag", id, tags, "INSERT INTO tags (run, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
 }
 
 // Untag removes tags from run id (removing an absent tag is harmless).
@@ -42,11 +42,11 @@ func (s *Store) editTags(ctx context.Context, verb string, id int64, tags []stri
 		}
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := existsTx(ctx, tx, id); err != nil {
+		if _, err := s.existsTx(ctx, tx, id); err != nil {
 			return err
 		}
 		for _, t := range tags {
-			if _, err := tx.ExecContext(ctx, q, id, t); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(q), id, t); err != nil {
 				return err
 			}
 		}
@@ -63,11 +63,14 @@ func (s *Store) Note(ctx context.Context, id int64, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return fmt.Errorf("store: note on run %d is empty; write some text", id)
 	}
+	if err := checkText("note", text); err != nil {
+		return err
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := existsTx(ctx, tx, id); err != nil {
+		if _, err := s.existsTx(ctx, tx, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO notes (run, created, text) VALUES (?, ?, ?)", id, formatTime(time.Now()), text)
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO notes (run, created, text) VALUES (?, ?, ?)"), id, formatTime(time.Now()), text)
 		return err
 	})
 	if err != nil {
@@ -78,22 +81,47 @@ func (s *Store) Note(ctx context.Context, id int64, text string) error {
 
 // Delete removes run id with its metrics, params, tags, notes and artifact
 // files. A RUNNING run is refused: its process may still be logging.
+//
+// In a shared store, whose files are named by content, a file is removed
+// only when no other run uses it and it is older than five minutes; GC
+// removes the younger ones later.
 func (s *Store) Delete(ctx context.Context, id int64) error {
+	var files []string
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		st, err := existsTx(ctx, tx, id)
+		st, err := s.existsTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if st == StatusRunning {
 			return fmt.Errorf("run %d is RUNNING; finish or stop it first (runs of dead processes become INTERRUPTED on the next Open)", id)
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM runs WHERE id = ?", id)
+		rows, err := tx.QueryContext(ctx, s.q("SELECT file FROM artifacts WHERE run = ? AND file <> ''"), id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var f string
+			if err := rows.Scan(&f); err != nil {
+				rows.Close()
+				return err
+			}
+			files = append(files, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q("DELETE FROM runs WHERE id = ?"), id)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete: %w", err)
 	}
-	if err := os.RemoveAll(filepath.Join(s.artDir, strconv.FormatInt(id, 10))); err != nil {
+	err = os.RemoveAll(filepath.Join(s.artDir, strconv.FormatInt(id, 10)))
+	if err == nil {
+		err = s.removeUnused(ctx, files)
+	}
+	if err != nil {
 		return fmt.Errorf("store: delete run %d: the run is gone but its files remain (run gc to retry): %w", id, err)
 	}
 	return nil
@@ -115,8 +143,8 @@ type Experiment struct {
 func (s *Store) Experiments(ctx context.Context) ([]Experiment, error) {
 	var out []Experiment
 	err := s.eachRow(ctx, `SELECT e.name, e.created, count(r.id),
-		coalesce(sum(r.status = 'RUNNING'), 0), coalesce(sum(r.status = 'FINISHED'), 0),
-		coalesce(sum(r.status = 'FAILED'), 0), coalesce(sum(r.status = 'INTERRUPTED'), 0), max(r.started)
+		coalesce(sum(CASE WHEN r.status = 'RUNNING' THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN r.status = 'FINISHED' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN r.status = 'FAILED' THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN r.status = 'INTERRUPTED' THEN 1 ELSE 0 END), 0), max(r.started)
 		FROM experiments e LEFT JOIN runs r ON r.experiment = e.name GROUP BY e.name ORDER BY e.name`, nil,
 		func(sc func(...any) error) error {
 			var e Experiment
@@ -147,8 +175,8 @@ func (s *Store) FindFinished(ctx context.Context, experiment string, params []Pa
 // identity (RunSpec.Identity).
 func (s *Store) FindIdentity(ctx context.Context, experiment, identity string) (id int64, ok bool, err error) {
 	hash := identity
-	err = s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE experiment = ? AND params_hash = ? AND status = 'FINISHED'
-		ORDER BY id DESC LIMIT 1`, experiment, hash).Scan(&id)
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT id FROM runs WHERE experiment = ? AND params_hash = ? AND status = 'FINISHED'
+		ORDER BY id DESC LIMIT 1`), experiment, hash).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,13 +28,20 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	r, err := s.StartRun(context.Background(), RunSpec{Experiment: "procs", Name: os.Getenv("STYLELAB_STORE_NAME")})
+	r, err := s.StartRun(context.Background(), RunSpec{Experiment: "procs", Name: os.Getenv("STYLELAB_STORE_NAME"), Exclusive: mode == "claim"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if mode == "claim" { // hold the point until killed
+		if err := r.LogStep(0, 0, map[string]float64{"total": 1}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		select {}
+	}
 	steps, err := strconv.Atoi(os.Getenv("STYLELAB_STORE_STEPS"))
-	if err != nil && mode != "forever" {
+	if err != nil && mode == "count" {
 		fmt.Fprintln(os.Stderr, "STYLELAB_STORE_STEPS:", err)
 		os.Exit(2)
 	}
@@ -61,10 +67,10 @@ func TestHelperProcess(t *testing.T) {
 }
 
 // helper starts this test binary as a child in the given mode.
-func helper(t *testing.T, db, mode, name string, steps int) *exec.Cmd {
+func helper(t *testing.T, be *testBackend, db, mode, name string, steps int) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "STYLELAB_STORE_DB="+db,
+	cmd.Env = append(append(os.Environ(), be.env(db)...), helperEnv+"="+mode, "STYLELAB_STORE_DB="+db,
 		"STYLELAB_STORE_NAME="+name, "STYLELAB_STORE_STEPS="+strconv.Itoa(steps))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -96,10 +102,14 @@ func runNamed(t *testing.T, s *Store, name string) *RunSummary {
 }
 
 func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
+	eachBackend(t, testSIGKILLKeepsLoggedSteps)
+}
+
+func testSIGKILLKeepsLoggedSteps(t *testing.T, be *testBackend) {
 	const want = 50
-	db := filepath.Join(t.TempDir(), "kill.db")
-	watch := openTemp2(t, db)
-	cmd := helper(t, db, "forever", "victim", 0)
+	db := be.location(t)
+	watch := be.openAt(t, db)
+	cmd := helper(t, be, db, "forever", "victim", 0)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if r := runNamed(t, watch, "victim"); r != nil && r.LastStep+1 >= want {
@@ -111,7 +121,7 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// A second process opening the store must not judge the live run dead.
-	other := openTemp2(t, db)
+	other := be.openAt(t, db)
 	if r := runNamed(t, other, "victim"); r.Status != StatusRunning {
 		t.Fatalf("live run marked %s by Open", r.Status)
 	}
@@ -128,7 +138,7 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 		t.Errorf("after SweepStale the killed run is %s; want INTERRUPTED", r.Status)
 	}
 
-	after := openTemp2(t, db)
+	after := be.openAt(t, db)
 	r := runNamed(t, after, "victim")
 	rec, err := after.Get(context.Background(), r.ID)
 	if err != nil {
@@ -148,10 +158,14 @@ func TestSIGKILLKeepsLoggedSteps(t *testing.T) {
 }
 
 func TestConcurrentWriterProcesses(t *testing.T) {
+	eachBackend(t, testConcurrentWriterProcesses)
+}
+
+func testConcurrentWriterProcesses(t *testing.T, be *testBackend) {
 	const steps = 2000
-	db := filepath.Join(t.TempDir(), "two.db")
-	s := openTemp2(t, db) // create the schema once, as a user would
-	cmds := []*exec.Cmd{helper(t, db, "count", "w1", steps), helper(t, db, "count", "w2", steps)}
+	db := be.location(t)
+	s := be.openAt(t, db) // create the schema once, as a user would
+	cmds := []*exec.Cmd{helper(t, be, db, "count", "w1", steps), helper(t, be, db, "count", "w2", steps)}
 	for i, c := range cmds {
 		if err := c.Wait(); err != nil {
 			t.Fatalf("writer %d: %v", i+1, err)
@@ -174,36 +188,38 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 }
 
 func TestConcurrentWriterGoroutines(t *testing.T) {
-	const runs, steps = 4, 100
-	s := openTemp(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, runs)
-	ids := make([]int64, runs)
-	for g := 0; g < runs; g++ {
-		r := mustStart(t, s, RunSpec{Experiment: "goroutines"})
-		ids[g] = r.ID()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < steps; i++ {
-				if err := r.LogStep(i, 0, eightMetrics(i)); err != nil {
-					errs <- err
-					return
+	eachBackend(t, func(t *testing.T, be *testBackend) {
+		const runs, steps = 4, 100
+		s := be.open(t)
+		var wg sync.WaitGroup
+		errs := make(chan error, runs)
+		ids := make([]int64, runs)
+		for g := 0; g < runs; g++ {
+			r := mustStart(t, s, RunSpec{Experiment: "goroutines"})
+			ids[g] = r.ID()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < steps; i++ {
+					if err := r.LogStep(i, 0, eightMetrics(i)); err != nil {
+						errs <- err
+						return
+					}
 				}
+				errs <- r.Finish(StatusFinished, "")
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
 			}
-			errs <- r.Finish(StatusFinished, "")
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
 		}
-	}
-	for _, id := range ids {
-		if rec, err := s.Get(context.Background(), id); err != nil || len(rec.Metrics) != 8*steps {
-			t.Errorf("run %d: %v", id, err)
+		for _, id := range ids {
+			if rec, err := s.Get(context.Background(), id); err != nil || len(rec.Metrics) != 8*steps {
+				t.Errorf("run %d: %v", id, err)
+			}
 		}
-	}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 
 	"github.com/stylelab/stylelab/store/query"
@@ -21,7 +20,7 @@ import (
 //	metrics.style/conv1_1.min < 0.5 order by started desc
 //
 // Fields: run fields (id name experiment status started ended duration
-// host commit version seed pid message weights hash), params.KEY,
+// host commit version seed pid message weights hash uuid), params.KEY,
 // metrics.KEY (last value), metrics.KEY.min, metrics.KEY.max, tag.
 // Quote keys with dots or spaces: params."a b". An empty query lists all.
 // A mistake in the query is a *query.Error, with a caret under it.
@@ -35,7 +34,7 @@ func (s *Store) Runs(ctx context.Context, q string) ([]RunSummary, error) {
 
 // runs lists the runs of a parsed query.
 func (s *Store) runs(ctx context.Context, q *query.Query) ([]RunSummary, error) {
-	stmt, args := q.SQL(query.SQLite{}, runColumns)
+	stmt, args := q.SQL(s.b.query(), runColumns)
 	rows, err := s.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: run query %q: %w", q, err)
@@ -70,7 +69,7 @@ func (s *Store) fillSummaries(ctx context.Context, runs []RunSummary) error {
 		idx[runs[i].ID], ids[i] = &runs[i], runs[i].ID
 	}
 	idsJSON, _ := json.Marshal(ids)
-	in := " IN (SELECT value FROM json_each(?))"
+	in := " IN (" + s.b.idList() + ")"
 	err := s.eachRow(ctx, "SELECT run, key, text FROM params WHERE run"+in+" ORDER BY run, key", []any{string(idsJSON)}, func(sc func(...any) error) error {
 		var id int64
 		var p Param
@@ -114,7 +113,7 @@ func (s *Store) fillSummaries(ctx context.Context, runs []RunSummary) error {
 
 // eachRow runs a query and calls fn with a scanner for every row.
 func (s *Store) eachRow(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return err
 	}
@@ -129,7 +128,7 @@ func (s *Store) eachRow(ctx context.Context, q string, args []any, fn func(scan 
 
 // Summary returns one run as Runs lists it.
 func (s *Store) Summary(ctx context.Context, id int64) (*RunSummary, error) {
-	row := s.db.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs r WHERE r.id = ?", id)
+	row := s.db.QueryRowContext(ctx, s.q("SELECT "+runColumns+" FROM runs r WHERE r.id = ?"), id)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: run %d: %w (list runs with `stylelab runs ls`)", id, ErrNotFound)
@@ -179,12 +178,8 @@ func (s *Store) fillRecord(ctx context.Context, rec *RunRecord) error {
 	if err != nil {
 		return err
 	}
-	err = s.eachRow(ctx, "SELECT id, kind, name, step, path, sha256, size, created FROM artifacts WHERE run = ? ORDER BY kind, step, name", id, func(sc func(...any) error) error {
-		var a Artifact
-		var created sql.NullString
-		err := sc(&a.ID, &a.Kind, &a.Name, &a.Step, &a.Path, &a.SHA256, &a.Size, &created)
-		a.Created, a.Run = parseTime(created), rec.ID
-		a.Path = filepath.Join(s.artDir, filepath.FromSlash(a.Path))
+	err = s.eachRow(ctx, "SELECT "+artifactColumns+" FROM artifacts WHERE run = ? ORDER BY kind, step, name", id, func(sc func(...any) error) error {
+		a, err := s.scanArtifact(sc)
 		rec.Artifacts = append(rec.Artifacts, a)
 		return err
 	})

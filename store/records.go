@@ -24,6 +24,7 @@ type RunSummary struct {
 	Seed          int64
 	WeightsSHA256 string
 	ParamsHash    string
+	UUID          string             // stays the same when the run is copied to another store
 	Message       string             // the error of a FAILED run, or why it was INTERRUPTED
 	Params        []Param            // sorted by key
 	Tags          []string           // sorted
@@ -117,7 +118,7 @@ func (r *RunRecord) MetricKeys() []string {
 
 // runColumns are the columns scanRun reads, from runs aliased r.
 const runColumns = `r.id, r.name, r.experiment, r.status, r.started, r.ended, r.duration, r.version,
-	r.git_commit, r.host, r.pid, r.seed, r.weights_sha256, r.params_hash, r.message`
+	r.git_commit, r.host, r.pid, r.seed, r.weights_sha256, r.params_hash, r.message, r.uuid`
 
 func scanRun(rows interface{ Scan(...any) error }) (RunSummary, error) {
 	var (
@@ -128,7 +129,7 @@ func scanRun(rows interface{ Scan(...any) error }) (RunSummary, error) {
 		status string
 	)
 	err := rows.Scan(&r.ID, &r.Name, &r.Experiment, &status, &st, &ended, &dur, &r.Version,
-		&r.Commit, &r.Host, &r.PID, &r.Seed, &r.WeightsSHA256, &r.ParamsHash, &r.Message)
+		&r.Commit, &r.Host, &r.PID, &r.Seed, &r.WeightsSHA256, &r.ParamsHash, &r.Message, &r.UUID)
 	r.Status = Status(status)
 	r.Started = parseTime(sql.NullString{String: st, Valid: true})
 	r.Ended = parseTime(ended)

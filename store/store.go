@@ -19,23 +19,40 @@ import (
 // ErrNotFound is returned (wrapped) when a run id does not exist.
 var ErrNotFound = errors.New("no such run")
 
-// Store is an open experiment database. It is safe for concurrent use by
-// many goroutines; several processes may open the same file.
+// Store is an open experiment database: an SQLite file, or a PostgreSQL
+// database that many machines log to. It is safe for concurrent use by many
+// goroutines; several processes (on several hosts, for PostgreSQL) may open
+// the same store.
 type Store struct {
-	db     *sql.DB
-	path   string // absolute path of the database file
-	artDir string // absolute path of the artifacts directory
-	self   procID
-	wmu    sync.Mutex    // serialises this process's writes (no busy-waiting)
-	beat   time.Duration // heartbeat interval of live runs
-	// readOnly: this process may not write the database (opened for reading)
-	readOnly bool
+	db       *sql.DB
+	b        backend
+	location string // absolute path of the SQLite file, or the URL without its password
+	artDir   string // absolute path of the artifacts directory
+	cas      bool   // artifacts are named by their content's sha256 (shared stores)
+	self     procID
+	wmu      sync.Mutex    // serialises this process's SQLite writes (no busy-waiting)
+	beat     time.Duration // heartbeat interval of live runs
+	readOnly bool          // this process may not write the database (opened for reading)
 
 	mu     sync.Mutex // guards the fields below
 	closed bool
 	live   map[int64]*Run    // runs started here and not yet finished
 	logSQL map[int]*sql.Stmt // LogStep inserts by number of metrics
 }
+
+// Options are the settings of a store beyond its location.
+type Options struct {
+	// Artifacts is the folder that holds a PostgreSQL store's images and
+	// plots: one that every machine logging to the store reaches at the
+	// same path (a shared file system). Open takes it from
+	// $STYLELAB_ARTIFACTS. An SQLite store keeps its files beside the
+	// database and takes no other folder.
+	Artifacts string
+}
+
+// ArtifactsEnv is the environment variable that names a PostgreSQL
+// store's artifacts folder.
+const ArtifactsEnv = "STYLELAB_ARTIFACTS"
 
 // DefaultPath is $STYLELAB_DB, else $XDG_DATA_HOME/stylelab/stylelab.db,
 // else ~/.local/share/stylelab/stylelab.db.
@@ -53,21 +70,46 @@ func DefaultPath() (string, error) {
 	return filepath.Join(home, ".local", "share", "stylelab", "stylelab.db"), nil
 }
 
-// Open opens (creating if needed) the database at path: it creates the
-// directory, applies schema migrations, turns on WAL, a busy timeout and
-// foreign keys, and marks RUNNING runs whose process is gone INTERRUPTED.
-func Open(path string) (*Store, error) {
-	return OpenContext(context.Background(), path)
+// IsURL reports whether location names a PostgreSQL database
+// (postgres://... or postgresql://...) rather than an SQLite file.
+func IsURL(location string) bool {
+	l := strings.ToLower(strings.TrimSpace(location))
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// Open opens the store at location: a PostgreSQL URL (postgres://... or
+// postgresql://...), with its artifacts folder from $STYLELAB_ARTIFACTS, or
+// else the path of an SQLite file, created if needed. It applies schema
+// migrations and marks RUNNING runs whose process is gone INTERRUPTED.
+func Open(location string) (*Store, error) {
+	return OpenContext(context.Background(), location)
 }
 
 // OpenContext is Open with a context for the migration and stale-run sweep.
-func OpenContext(ctx context.Context, path string) (*Store, error) {
+func OpenContext(ctx context.Context, location string) (*Store, error) {
+	return OpenWith(ctx, location, Options{Artifacts: os.Getenv(ArtifactsEnv)})
+}
+
+// OpenWith is Open with explicit options.
+func OpenWith(ctx context.Context, location string, opts Options) (*Store, error) {
+	if IsURL(location) {
+		return openPostgres(ctx, location, opts)
+	}
+	return openSQLite(ctx, location, opts)
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	if strings.TrimSpace(path) == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
-		return nil, fmt.Errorf("store: database path %q: give a file path (artifacts are kept beside the database)", path)
+		return nil, fmt.Errorf("store: database path %q: give a file path (artifacts are kept beside the database) or a postgres:// URL", path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: database path %q: %w", path, err)
+	}
+	if opts.Artifacts != "" {
+		if a, err := filepath.Abs(opts.Artifacts); err != nil || a != abs+"-artifacts" {
+			return nil, fmt.Errorf("store: an SQLite store keeps its artifacts beside the database (%s-artifacts); an artifacts folder is for PostgreSQL stores: leave it out", abs)
+		}
 	}
 	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("store: database path %s is a directory; give a file path such as %s", abs, filepath.Join(abs, "stylelab.db"))
@@ -82,15 +124,19 @@ func OpenContext(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	s := &Store{
-		db: db, path: abs, artDir: abs + "-artifacts", self: selfProc(), beat: heartbeatEvery,
-		live: map[int64]*Run{}, logSQL: map[int]*sql.Stmt{},
-	}
-	if err := s.init(ctx); err != nil {
+	s := newStore(db, sqliteBackend{}, abs, abs+"-artifacts")
+	if err := s.init(ctx, "is it an SQLite database, and writable?"); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func newStore(db *sql.DB, b backend, location, artDir string) *Store {
+	return &Store{
+		db: db, b: b, location: location, artDir: artDir, self: selfProc(), beat: heartbeatEvery,
+		live: map[int64]*Run{}, logSQL: map[int]*sql.Stmt{},
+	}
 }
 
 // dsn builds a file: URI (so any character in the path is safe) with the
@@ -140,24 +186,32 @@ func openReadOnly(ctx context.Context, abs string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s read-only: %w", abs, err)
 	}
-	return &Store{db: db, path: abs, artDir: abs + "-artifacts", self: selfProc(), beat: heartbeatEvery,
-		live: map[int64]*Run{}, logSQL: map[int]*sql.Stmt{}, readOnly: true}, nil
+	s := newStore(db, sqliteBackend{}, abs, abs+"-artifacts")
+	s.readOnly = true
+	return s, nil
 }
 
-func (s *Store) init(ctx context.Context) error {
+func (s *Store) init(ctx context.Context, hint string) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: open %s: %w (is it an SQLite database, and writable?)", s.path, err)
+		return fmt.Errorf("store: open %s: %w (%s)", s.location, err, hint)
 	}
-	if err := migrate(ctx, s.db, SchemaVersion); err != nil {
+	if err := migrate(ctx, s.db, s.b, SchemaVersion); err != nil {
 		return err
 	}
 	return s.sweepStale(ctx, time.Now())
 }
 
-// Path is the absolute path of the database file.
-func (s *Store) Path() string { return s.path }
+// q rewrites a statement written with ? placeholders for the backend.
+func (s *Store) q(query string) string { return s.b.rebind(query) }
 
-// ArtifactDir is the directory that holds this database's artifact files.
+// Path is where the store is: the absolute path of an SQLite file, or a
+// PostgreSQL URL without its password.
+func (s *Store) Path() string { return s.location }
+
+// Backend is "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.b.name() }
+
+// ArtifactDir is the directory that holds this store's artifact files.
 func (s *Store) ArtifactDir() string { return s.artDir }
 
 // Close marks runs started through this Store and not yet finished as

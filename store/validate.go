@@ -30,6 +30,24 @@ func checkKey(what, k string) error {
 	return nil
 }
 
+// checkText rejects text that some engine cannot store: bytes that are not
+// UTF-8, and NUL (PostgreSQL's text holds neither).
+func checkText(what, v string) error {
+	switch {
+	case !utf8.ValidString(v):
+		return fmt.Errorf("store: %s %q is not valid UTF-8", what, v)
+	case strings.IndexByte(v, 0) >= 0:
+		return fmt.Errorf("store: %s %q holds a NUL character; leave it out", what, v)
+	}
+	return nil
+}
+
+// cleanText makes text storable in any engine (for messages, which must
+// not make Finish fail): invalid bytes become U+FFFD, NUL is dropped.
+func cleanText(v string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "")
+}
+
 // checkTag also rejects whitespace, so tags stay one word on a command line.
 func checkTag(t string) error {
 	if err := checkKey("tag", t); err != nil {
@@ -59,6 +77,9 @@ func (spec RunSpec) validate() error {
 			return fmt.Errorf("store: param %q is given twice; give each key once", p.Key)
 		}
 		seen[p.Key] = true
+		if err := checkText("param "+p.Key, p.Value); err != nil {
+			return err
+		}
 	}
 	for _, in := range spec.Inputs {
 		if err := checkKey("input role", in.Role); err != nil {
@@ -67,9 +88,20 @@ func (spec RunSpec) validate() error {
 		if in.Path == "" {
 			return fmt.Errorf("store: input %q has no path; give the image's path", in.Role)
 		}
+		if err := checkText("input path", in.Path); err != nil {
+			return err
+		}
+		if err := checkText("input sha256", in.SHA256); err != nil {
+			return err
+		}
 	}
 	for _, t := range spec.Tags {
 		if err := checkTag(t); err != nil {
+			return err
+		}
+	}
+	for what, v := range map[string]string{"version": spec.Version, "commit": spec.Commit, "weights sha256": spec.WeightsSHA256, "identity": spec.Identity} {
+		if err := checkText(what, v); err != nil {
 			return err
 		}
 	}

@@ -34,7 +34,9 @@ const supportedFormats = "supported: a TensorFlow.js layers model (directory wit
 // converted once and kept in the cache directory ($STYLELAB_CACHE, else the
 // user cache's stylelab/weights) under the source's sha256, so loading the
 // same source again only hashes it and reads the cache. A cache that cannot
-// be written is skipped; one that is corrupt is converted again.
+// be written is skipped; one that is corrupt is converted again. Processes
+// sharing a cache folder convert a source once: the others wait for that
+// conversion (a lock file in the folder).
 //
 // The hashes also check the source against the models `stylelab weights
 // fetch` knows: weights that match one are Verified; files named like a
@@ -72,10 +74,13 @@ func loadSource(path, format, root string, classifier bool, want string) (*vgg.W
 		return nil, err
 	}
 	cp, cerr := cachePath(sum)
-	if cerr == nil {
+	for try := 0; cerr == nil && try < 2; try++ {
 		if w, err := loadCache(cp, classifier); err == nil && w.SHA256 == sum {
 			w.Source, w.Verified, w.Provenance = path, verified, provenance
 			return w, nil
+		}
+		if try == 0 { // not cached: convert holding the lock, or wait for the process that holds it and read its cache
+			defer lockConversion(cp)()
 		}
 	}
 	var w *vgg.Weights

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,13 +29,29 @@ type cli struct {
 	content, style string
 }
 
+// built is the stylelab binary, built once per test binary into a folder
+// that TestMain removes.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
 func newCLI(t *testing.T) *cli {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "stylelab")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "stylelab-cli-test-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "stylelab")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	c := &cli{t: t, bin: bin, dir: dir, db: filepath.Join(dir, "runs.db"),
+	dir := t.TempDir()
+	c := &cli{t: t, bin: built.bin, dir: dir, db: filepath.Join(dir, "runs.db"),
 		content: testenv.Path(t, "images", "tubingen.jpg"), style: testenv.Path(t, "images", "starry_night.jpg")}
 	c.env = append(os.Environ(), "STYLELAB_DB="+c.db, "STYLELAB_CACHE="+filepath.Join(dir, "cache"),
 		"STYLELAB_WEIGHTS="+testenv.WeightsDir(t))

@@ -20,7 +20,7 @@ import (
 type compareFlags struct {
 	fs    *flag.FlagSet
 	query string
-	db    string
+	store storeFlags
 	out   string
 }
 
@@ -28,7 +28,7 @@ func newCompareFlags(name, defaultOut string, stderr io.Writer) *compareFlags {
 	c := &compareFlags{fs: flag.NewFlagSet("runs "+name, flag.ContinueOnError)}
 	c.fs.SetOutput(stderr)
 	c.fs.StringVar(&c.query, "q", "", "select runs with a query instead of ids, e.g. 'experiment = \"fig4\"'")
-	c.fs.StringVar(&c.db, "db", "", "experiment store (default $STYLELAB_DB, then the user data directory)")
+	c.store.register(c.fs)
 	if defaultOut != "" {
 		c.fs.StringVar(&c.out, "o", defaultOut, "output file")
 	}
@@ -37,14 +37,7 @@ func newCompareFlags(name, defaultOut string, stderr io.Writer) *compareFlags {
 
 // load opens the store and the selected runs.
 func (c *compareFlags) load(ctx context.Context) (*store.Store, *compare.Comparison, error) {
-	path := c.db
-	if path == "" {
-		var err error
-		if path, err = store.DefaultPath(); err != nil {
-			return nil, nil, err
-		}
-	}
-	s, err := store.Open(path)
+	s, err := c.store.open(ctx, false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,9 +31,10 @@ const demoCredit = "demo: Neckarfront, Tuebingen (photo: Andreas Praefcke, CC BY
 // runFlags are the run command's flags: one per transfer setting, from
 // transfer.Settings, and the command's own.
 type runFlags struct {
-	fs                   *flag.FlagSet
-	values               map[string]string // setting key -> value as given
-	out, weightsPath, db string
+	fs               *flag.FlagSet
+	values           map[string]string // setting key -> value as given
+	out, weightsPath string
+	store            storeFlags
 }
 
 func newRunFlags(stderr io.Writer) *runFlags {
@@ -56,7 +57,7 @@ func newRunFlags(stderr io.Writer) *runFlags {
 	}
 	fs.StringVar(&f.out, "o", "stylelab-out.png", "output PNG (snapshots go beside it)")
 	fs.StringVar(&f.weightsPath, "weights", "", "VGG-19 weights (default $STYLELAB_WEIGHTS, then the cache)")
-	fs.StringVar(&f.db, "db", "", "experiment store (default $STYLELAB_DB, then the user data directory)")
+	f.store.register(fs)
 	return f
 }
 
@@ -127,7 +128,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, demoCredit)
 	}
 	fmt.Fprintln(stderr, "loading VGG-19 (converted and cached on first use, which takes a few seconds)")
-	lab, err := experiments.OpenLab(f.weightsPath, f.db)
+	lab, err := openLab(ctx, f.weightsPath, &f.store)
 	if err != nil {
 		return err
 	}
@@ -165,6 +166,20 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			res.Elapsed.Seconds(), res.RunID, lab.Store.Path())
 	}
 	return errors.Join(runErr, snapErr)
+}
+
+// openLab opens the store that sf names and loads the weights.
+func openLab(ctx context.Context, weightsPath string, sf *storeFlags) (*experiments.Lab, error) {
+	s, err := sf.open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	lab, err := experiments.NewLab(weightsPath, s)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return lab, nil
 }
 
 // checkOutput refuses an output that is not a .png, that names one of the

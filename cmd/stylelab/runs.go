@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +28,8 @@ commands:
   gc                                   remove artifact files no run references
   export  -format csv|json [-q QUERY] [-o FILE]
                                        whole metric history of matching runs
+  copy    -from DB -to DB [-q QUERY]   copy runs (steps, files and all) between stores,
+                                       e.g. a laptop's file to the shared PostgreSQL
   compare [-html] ID... | -q QUERY     parameters that differ, last losses
   grid    -rows PARAM -cols PARAM [-o grid.png] ID... | -q QUERY
                                        final images laid out by parameters
@@ -36,7 +37,8 @@ commands:
                                        loss curves overlaid (log scale)
   strip   [-o strip.png] ID            a run's snapshots side by side
 
-every command takes -db PATH; else $STYLELAB_DB, else the default path.
+every command takes -db PATH or -db postgres://... (with -artifacts DIR);
+else $STYLELAB_DB (and $STYLELAB_ARTIFACTS), else the default path.
 queries: params.ratio <= 1e-3 and metrics.style < 1e4 and tag = "fig3"
          order by metrics.style limit 10   (see store.Runs)
 `
@@ -64,6 +66,8 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return runsGC(ctx, rest, stdout, stderr)
 	case "export":
 		return runsExport(ctx, rest, stdout, stderr)
+	case "copy", "cp":
+		return runsCopy(ctx, rest, stdout, stderr)
 	case "compare":
 		return runsCompare(ctx, rest, stdout, stderr)
 	case "grid":
@@ -77,15 +81,16 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 	fmt.Fprint(stderr, runsUsage)
-	return fmt.Errorf("runs: unknown command %q; use ls, show, compare, grid, plot, strip, tag, untag, note, rm, gc or export", cmd)
+	return fmt.Errorf("runs: unknown command %q; use ls, show, compare, grid, plot, strip, tag, untag, note, rm, gc, export or copy", cmd)
 }
 
-// runsFlags is a subcommand's flag set with the shared -db flag.
-func runsFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+// runsFlags is a subcommand's flag set with the shared -db and -artifacts flags.
+func runsFlags(name string, stderr io.Writer) (*flag.FlagSet, *storeFlags) {
 	fs := flag.NewFlagSet("stylelab runs "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "database `path` (default $STYLELAB_DB, else ~/.local/share/stylelab/stylelab.db)")
-	return fs, db
+	sf := &storeFlags{}
+	sf.register(fs)
+	return fs, sf
 }
 
 // runsParseArgs parses flags anywhere among the arguments (flag stops at the
@@ -107,25 +112,8 @@ func runsParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// runsOpenStore opens -db, $STYLELAB_DB or the default database, which must
-// already exist: reading commands never create one.
-func runsOpenStore(db string) (*store.Store, error) {
-	path := db
-	if path == "" {
-		p, err := store.DefaultPath()
-		if err != nil {
-			return nil, err
-		}
-		path = p
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no run database at %s yet; runs appear once an experiment logs one (or pass -db PATH)", path)
-	}
-	return store.Open(path)
-}
-
 // runsWithStore parses flags, opens the store and runs fn with the positionals.
-func runsWithStore(fs *flag.FlagSet, db *string, args []string, fn func(s *store.Store, pos []string) error) error {
+func runsWithStore(ctx context.Context, fs *flag.FlagSet, sf *storeFlags, args []string, fn func(s *store.Store, pos []string) error) error {
 	pos, err := runsParseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -133,7 +121,7 @@ func runsWithStore(fs *flag.FlagSet, db *string, args []string, fn func(s *store
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
-	s, err := runsOpenStore(*db)
+	s, err := sf.open(ctx, true)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
@@ -167,7 +155,7 @@ func runsLs(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs, db := runsFlags("ls", stderr)
 	q := fs.String("q", "", "filter `query`, e.g. 'params.ratio <= 1e-3 order by metrics.style'")
 	n := fs.Int("n", 50, "show at most `N` runs (0: all)")
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("unexpected argument %q; pass a query with -q", pos[0])
 		}
@@ -190,7 +178,7 @@ func runsLs(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func runsShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("show", stderr)
 	history := fs.Bool("history", false, "print the whole metric history, one line per step")
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		ids, err := runsParseIDs(pos, 1, "stylelab runs show ID")
 		if err != nil {
 			return err
@@ -212,7 +200,7 @@ func runsShow(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func runsTag(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags(verb, stderr)
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		usage := "stylelab runs " + verb + " ID TAG..."
 		if len(pos) < 2 {
 			return fmt.Errorf("missing run id or tag; usage: %s", usage)
@@ -235,7 +223,7 @@ func runsTag(ctx context.Context, verb string, args []string, stdout, stderr io.
 
 func runsNote(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("note", stderr)
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) < 2 {
 			return fmt.Errorf("missing run id or text; usage: stylelab runs note ID TEXT...")
 		}
@@ -253,7 +241,7 @@ func runsNote(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func runsRm(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("rm", stderr)
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		ids, err := runsParseIDs(pos, 1, "stylelab runs rm ID...")
 		if err != nil {
 			return err
@@ -272,7 +260,7 @@ func runsRm(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 func runsGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := runsFlags("gc", stderr)
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("gc takes no arguments, got %q", pos[0])
 		}
@@ -290,7 +278,7 @@ func runsExport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	format := fs.String("format", "", "csv or json")
 	q := fs.String("q", "", "filter `query` (default: all runs)")
 	out := fs.String("o", "", "write to `file` instead of standard output")
-	return runsWithStore(fs, db, args, func(s *store.Store, pos []string) error {
+	return runsWithStore(ctx, fs, db, args, func(s *store.Store, pos []string) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("unexpected argument %q; pass a query with -q", pos[0])
 		}
@@ -493,4 +481,63 @@ func runsOrDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// runsCopy copies runs from one store to another; runs already there are
+// found and left, so the same copy can be repeated.
+func runsCopy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stylelab runs copy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var from, to storeFlags
+	fs.StringVar(&from.db, "from", "", "the store to copy from: a file or a postgres:// URL")
+	fs.StringVar(&from.artifacts, "from-artifacts", "", "the artifacts folder of a PostgreSQL -from store (default $"+store.ArtifactsEnv+")")
+	fs.StringVar(&to.db, "to", "", "the store to copy to: a file or a postgres:// URL (created if need be)")
+	fs.StringVar(&to.artifacts, "to-artifacts", "", "the artifacts folder of a PostgreSQL -to store (default $"+store.ArtifactsEnv+")")
+	q := fs.String("q", "", "copy only the runs this `query` selects")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("runs copy: %w", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("runs copy: unexpected argument %q; select runs with -q QUERY", fs.Arg(0))
+	case from.db == "" || to.db == "":
+		return errors.New("runs copy: give both stores: -from DB -to DB (a file or a postgres:// URL each)")
+	case from.db == to.db:
+		return fmt.Errorf("runs copy: -from and -to are the same store %s", from.db)
+	}
+	src, err := from.open(ctx, true)
+	if err != nil {
+		return fmt.Errorf("runs copy: -from: %w", err)
+	}
+	defer src.Close()
+	dst, err := to.open(ctx, false)
+	if err != nil {
+		return fmt.Errorf("runs copy: -to: %w", err)
+	}
+	copied, err := dst.CopyFrom(ctx, src, *q)
+	n := map[string]int{}
+	for _, c := range copied {
+		switch {
+		case c.Skipped == "":
+			n["copied"]++
+			fmt.Fprintf(stdout, "run %d (%s) copied as run %d\n", c.From, c.Name, c.To)
+		case c.To != 0:
+			n["there"]++
+			fmt.Fprintf(stdout, "run %d (%s) %s as run %d\n", c.From, c.Name, c.Skipped, c.To)
+		default:
+			n["skipped"]++
+			fmt.Fprintf(stdout, "run %d (%s) skipped: %s\n", c.From, c.Name, c.Skipped)
+		}
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("runs copy: %w (%d runs copied before it; run the same command again to go on)", err, n["copied"])
+	}
+	fmt.Fprintf(stdout, "%d runs copied to %s, %d already there, %d not copied\n", n["copied"], dst.Path(), n["there"], n["skipped"])
+	return nil
 }

@@ -6,11 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/stylelab/stylelab/ui"
 )
 
-const uiUsage = `usage: stylelab ui [-db PATH] [-addr 127.0.0.1:8787] [-read-only] [-allow-remote]
+const uiUsage = `usage: stylelab ui [-db PATH|URL] [-addr 127.0.0.1:8787] [-read-only] [-allow-remote]
 
 Serves Stylelab's web page for the store: the runs (filtered with the query
 language, sorted, paged), each run's images, snapshots, curves, tags and
@@ -25,7 +26,8 @@ func uiCommand(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("stylelab ui", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, uiUsage); fs.PrintDefaults() }
-	db := fs.String("db", "", "database `path` (default $STYLELAB_DB, else ~/.local/share/stylelab/stylelab.db)")
+	var sf storeFlags
+	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8787", "`host:port` to listen on; port 0 picks a free one")
 	readOnly := fs.Bool("read-only", false, "refuse edits: tags and notes cannot be changed")
 	remote := fs.Bool("allow-remote", false, "allow an address other machines can reach (they can read every run)")
@@ -38,12 +40,17 @@ func uiCommand(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return fmt.Errorf("ui: unexpected argument %q; see stylelab ui -h", fs.Arg(0))
 	}
-	s, err := runsOpenStore(*db)
+	s, err := sf.open(ctx, true)
 	if err != nil {
 		return fmt.Errorf("ui: %w", err)
 	}
 	defer s.Close()
-	srv, err := ui.New(s, ui.Options{ReadOnly: *readOnly, AllowRemote: *remote})
+	opts := ui.Options{ReadOnly: *readOnly, AllowRemote: *remote}
+	shared := s.Backend() == "postgres"
+	if shared { // no file to keep thumbnails and the address beside
+		opts.ThumbDir = filepath.Join(s.ArtifactDir(), "thumbs")
+	}
+	srv, err := ui.New(s, opts)
 	if err != nil {
 		return err
 	}
@@ -52,12 +59,14 @@ func uiCommand(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	url := "http://" + l.Addr().String() + "/"
-	unpublish, err := ui.Publish(s.Path(), url)
-	if err != nil {
-		l.Close()
-		return err
+	if !shared { // notebooks on this machine find the page of a store file
+		unpublish, err := ui.Publish(s.Path(), url)
+		if err != nil {
+			l.Close()
+			return err
+		}
+		defer unpublish()
 	}
-	defer unpublish()
 	if warning != "" {
 		fmt.Fprintln(stderr, "stylelab ui:", warning)
 	}

@@ -17,6 +17,7 @@ func init() {
 			"LossPlot":          ValueOf(experiments.LossPlot),
 			"Metadata":          ValueOf(experiments.Metadata),
 			"NetworkWeights":    ValueOf(experiments.NetworkWeights),
+			"NewLab":            ValueOf(experiments.NewLab),
 			"OpenLab":           ValueOf(experiments.OpenLab),
 			"Points":            ValueOf(experiments.Points),
 			"UnverifiedWeights": ValueOf(experiments.UnverifiedWeights),

@@ -17,10 +17,11 @@ func init() {
 			"ErrorAt": ValueOf(query.ErrorAt),
 			"Parse":   ValueOf(query.Parse),
 		}, Types: map[string]Type{
-			"Dialect": TypeOf((*query.Dialect)(nil)).Elem(),
-			"Error":   TypeOf((*query.Error)(nil)).Elem(),
-			"Query":   TypeOf((*query.Query)(nil)).Elem(),
-			"SQLite":  TypeOf((*query.SQLite)(nil)).Elem(),
+			"Dialect":  TypeOf((*query.Dialect)(nil)).Elem(),
+			"Error":    TypeOf((*query.Error)(nil)).Elem(),
+			"Postgres": TypeOf((*query.Postgres)(nil)).Elem(),
+			"Query":    TypeOf((*query.Query)(nil)).Elem(),
+			"SQLite":   TypeOf((*query.SQLite)(nil)).Elem(),
 		}, Proxies: map[string]Type{
 			"Dialect": TypeOf((*P_github_com_stylelab_stylelab_store_query_Dialect)(nil)).Elem(),
 		},
@@ -30,12 +31,20 @@ func init() {
 // --------------- proxy for github.com/stylelab/stylelab/store/query.Dialect ---------------
 type P_github_com_stylelab_stylelab_store_query_Dialect struct {
 	Object       interface{}
-	Like_        func(interface{}) string
+	Like_        func(_proxy_obj_ interface{}, text string, pattern string) string
+	Number_      func(_proxy_obj_ interface{}, arg string) string
+	ParamOrder_  func(interface{}) string
 	Placeholder_ func(_proxy_obj_ interface{}, n int) string
 }
 
-func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Like() string {
-	return P.Like_(P.Object)
+func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Like(text string, pattern string) string {
+	return P.Like_(P.Object, text, pattern)
+}
+func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Number(arg string) string {
+	return P.Number_(P.Object, arg)
+}
+func (P *P_github_com_stylelab_stylelab_store_query_Dialect) ParamOrder() string {
+	return P.ParamOrder_(P.Object)
 }
 func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Placeholder(n int) string {
 	return P.Placeholder_(P.Object, n)

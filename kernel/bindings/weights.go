@@ -14,6 +14,7 @@ func init() {
 	Packages["github.com/stylelab/stylelab/weights"] = Package{
 		Name: "weights",
 		Binds: map[string]Value{
+			"CacheDir":        ValueOf(weights.CacheDir),
 			"Inspect":         ValueOf(weights.Inspect),
 			"Load":            ValueOf(weights.Load),
 			"LoadFeatures":    ValueOf(weights.LoadFeatures),

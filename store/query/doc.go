@@ -8,11 +8,11 @@
 //	metrics.style/conv1_1.min < 0.5 order by started desc
 //
 // Fields are run fields (id name experiment status started ended duration
-// host commit version seed pid message error weights hash), params.KEY,
+// host commit version seed pid message error weights hash uuid), params.KEY,
 // metrics.KEY (the last value), metrics.KEY.min, metrics.KEY.max and tag.
 // Keys with dots or spaces are quoted: params."a b". A mistake is an *Error
 // that points at the offending token.
 //
-// The SQL is written for a Dialect; SQLite, the store's engine, is the one
-// there is.
+// The SQL is written for a Dialect: SQLite (the embedded store) or
+// Postgres (a store shared by many machines), with the same meaning in both.
 package query

@@ -48,6 +48,7 @@ func runFields() map[string]runColumn {
 		"error":      {"r.message", colText},
 		"weights":    {"r.weights_sha256", colText},
 		"hash":       {"r.params_hash", colText},
+		"uuid":       {"r.uuid", colText},
 	}
 }
 

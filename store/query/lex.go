@@ -147,6 +147,12 @@ func lexString(q string, i int) (string, int, error) {
 	for j := i + 1; j < len(q); j++ {
 		switch c := q[j]; {
 		case c == quote:
+			if !utf8.ValidString(b.String()) {
+				return "", 0, errorAt(q, i, "string holds bytes that are not UTF-8; write the text in UTF-8")
+			}
+			if strings.IndexByte(b.String(), 0) >= 0 {
+				return "", 0, errorAt(q, i, "string holds a NUL character, which no stored text contains; leave it out")
+			}
 			return b.String(), j + 1 - i, nil
 		case c == '\\' && j+1 < len(q):
 			j++

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,6 +27,9 @@ func TestParseErrors(t *testing.T) {
 		{`limit 1.5`, "expected a whole number of runs after limit", 1, 7},
 		{`limit -1`, "expected a whole number of runs after limit", 1, 7},
 		{`status = "done"`, `unknown status "done"`, 1, 10},
+		{"tag = \"\xff\"", "string holds bytes that are not UTF-8", 1, 7},
+		{"params.\"\xfe\" = 1", "string holds bytes that are not UTF-8", 1, 8},
+		{"name = 'a\x00'", "string holds a NUL character", 1, 8},
 		{`params.x = "abc`, "string is not closed", 1, 12},
 		{`params.x = 1e`, "incomplete exponent", 1, 12},
 		{`params.x = 1e999`, "out of range", 1, 12},
@@ -108,7 +110,7 @@ func TestSQL(t *testing.T) {
 			[]any{"ratio", 1e-3}},
 		{`params.ratio = "1e-3"`, sel + " WHERE EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = ? AND p.text = ?) ORDER BY r.id DESC",
 			[]any{"ratio", "1e-3"}},
-		{`param."a.b" not like "x%"`, sel + " WHERE EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = ? AND p.text NOT LIKE ?) ORDER BY r.id DESC",
+		{`param."a.b" not like "x%"`, sel + " WHERE EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = ? AND NOT p.text LIKE ?) ORDER BY r.id DESC",
 			[]any{"a.b", "x%"}},
 		{`metrics.style/conv1_1.min < 0.5`, sel + " WHERE EXISTS (SELECT 1 FROM metric_summary m WHERE m.run = r.id AND m.key = ? AND m.min < ?) ORDER BY r.id DESC",
 			[]any{"style/conv1_1", 0.5}},
@@ -117,9 +119,9 @@ func TestSQL(t *testing.T) {
 		{`status = "failed" or not started >= "2025-01-31 14:00"`, sel + " WHERE (coalesce(r.status = ?, FALSE) OR (NOT coalesce(r.started >= ?, FALSE))) ORDER BY r.id DESC",
 			[]any{"FAILED", "2025-01-31T14:00"}},
 		{`commit like "ab%" order by params.lr desc, metrics.total.max limit 3`,
-			sel + " WHERE coalesce(r.git_commit LIKE ?, FALSE) ORDER BY (SELECT coalesce(p.num, p.text) FROM params p WHERE p.run = r.id AND p.key = ?) DESC NULLS LAST, " +
-				"(SELECT m.max FROM metric_summary m WHERE m.run = r.id AND m.key = ?) ASC NULLS LAST, r.id DESC LIMIT ?",
-			[]any{"ab%", "lr", "total", 3}},
+			sel + " LEFT JOIN params o1 ON o1.run = r.id AND o1.key = ? LEFT JOIN metric_summary o2 ON o2.run = r.id AND o2.key = ?" +
+				" WHERE coalesce(r.git_commit LIKE ?, FALSE) ORDER BY coalesce(o1.num, o1.text) DESC NULLS LAST, o2.max ASC NULLS LAST, r.id DESC LIMIT ?",
+			[]any{"lr", "total", "ab%", 3}},
 	}
 	for _, tc := range tests {
 		q, err := Parse(tc.query)
@@ -136,25 +138,27 @@ func TestSQL(t *testing.T) {
 	}
 }
 
-// numbered is a dialect with numbered placeholders and ILIKE, as
-// PostgreSQL writes them.
-type numbered struct{}
-
-func (numbered) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
-func (numbered) Like() string             { return "ILIKE" }
-
-// TestDialect checks that placeholders are numbered in the order of the
-// arguments and that pattern matches use the dialect's operator.
-func TestDialect(t *testing.T) {
-	q, err := Parse(`params.x = 1 and tag like "a%" and name not like "b%" order by metrics.style limit 2`)
+// TestPostgres checks PostgreSQL's SQL: placeholders numbered in the order
+// of the arguments, numbers cast, patterns folding ASCII case only (the C
+// collation) with no escape character, and parameters ordered numbers
+// first, a missing one last.
+func TestPostgres(t *testing.T) {
+	q, err := Parse(`params.x = 1 and tag like "a%" and name not like "b%" order by metrics.style, params.x desc limit 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sql, args := q.SQL(numbered{}, "r.id")
-	want := "SELECT r.id FROM runs r WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $1 AND p.num = $2) AND " +
-		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND t.tag ILIKE $3) AND coalesce(r.name NOT ILIKE $4, FALSE)) " +
-		"ORDER BY (SELECT m.last FROM metric_summary m WHERE m.run = r.id AND m.key = $5) ASC NULLS LAST, r.id DESC LIMIT $6"
-	if sql != want || !reflect.DeepEqual(args, []any{"x", 1.0, "a%", "b%", "style", 2}) {
+	sql, args := q.SQL(Postgres{}, "r.id")
+	like := func(text, pattern string) string {
+		return "(" + text + ` COLLATE "C") ILIKE (` + pattern + ` COLLATE "C") ESCAPE ''`
+	}
+	want := "SELECT r.id FROM runs r LEFT JOIN metric_summary o1 ON o1.run = r.id AND o1.key = $1 LEFT JOIN params o2 ON o2.run = r.id AND o2.key = $2 " +
+		"WHERE (EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = $3 AND p.num = CAST($4 AS DOUBLE PRECISION)) AND " +
+		"EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + like("t.tag", "$5") + ") AND " +
+		"coalesce(NOT " + like("r.name", "$6") + ", FALSE)) " +
+		"ORDER BY o1.last ASC NULLS LAST, CASE WHEN o2.key IS NOT NULL THEN o2.num IS NULL END DESC NULLS LAST, o2.num DESC NULLS LAST, " +
+		"CASE WHEN o2.num IS NULL THEN o2.text END DESC NULLS LAST, " +
+		"r.id DESC LIMIT $7"
+	if sql != want || !reflect.DeepEqual(args, []any{"style", "x", "x", 1.0, "a%", "b%", 2}) {
 		t.Errorf("got\n%s %#v\nwant\n%s", sql, args, want)
 	}
 }

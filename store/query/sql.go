@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -76,17 +77,35 @@ func validStatus(s string) bool {
 func (q *Query) SQL(d Dialect, columns string) (string, []any) {
 	w := &sqlWriter{d: d}
 	w.WriteString("SELECT " + columns + " FROM runs r")
+	// Params and metrics to order by are joined (at most one row each, by
+	// their primary key), so that an engine may join them in bulk rather
+	// than look each up per run.
+	keys := make([][]string, len(q.order))
+	for i, o := range q.order {
+		alias := "o" + strconv.Itoa(i+1)
+		switch o.field.kind {
+		case fieldParam:
+			w.WriteString(" LEFT JOIN params " + alias + " ON " + alias + ".run = r.id AND " + alias + ".key = " + w.bind(o.field.key))
+			keys[i] = w.d.ParamOrder(alias)
+		case fieldMetric:
+			w.WriteString(" LEFT JOIN metric_summary " + alias + " ON " + alias + ".run = r.id AND " + alias + ".key = " + w.bind(o.field.key))
+			keys[i] = []string{alias + "." + o.field.agg}
+		default:
+			keys[i] = []string{o.field.col.sql}
+		}
+	}
 	if q.where != nil {
 		w.WriteString(" WHERE ")
 		w.expr(q.where)
 	}
 	w.WriteString(" ORDER BY ")
-	for _, o := range q.order {
-		w.orderExpr(o.field)
+	for i, o := range q.order {
+		dir := " ASC NULLS LAST, "
 		if o.desc {
-			w.WriteString(" DESC NULLS LAST, ")
-		} else {
-			w.WriteString(" ASC NULLS LAST, ")
+			dir = " DESC NULLS LAST, "
+		}
+		for _, k := range keys[i] {
+			w.WriteString(k + dir)
 		}
 	}
 	w.WriteString("r.id DESC")
@@ -133,15 +152,20 @@ func (w *sqlWriter) expr(n exprNode) {
 	}
 }
 
-// op maps a query operator to SQL; the operator set is closed.
-func (w *sqlWriter) op(op string) string {
+// compare writes left op arg, the argument bound (as a number when it is
+// one); the operator set is closed (= != < <= > >= like, not like).
+func (w *sqlWriter) compare(left, op string, arg any) string {
+	ph := w.bind(arg)
+	if _, num := arg.(float64); num {
+		ph = w.d.Number(ph)
+	}
 	switch op {
 	case "like":
-		return w.d.Like()
+		return w.d.Like(left, ph)
 	case "not like":
-		return "NOT " + w.d.Like()
+		return "NOT " + w.d.Like(left, ph)
 	}
-	return op // = != < <= > >= (checked by the lexer)
+	return left + " " + op + " " + ph // checked by the lexer
 }
 
 func (w *sqlWriter) cmp(n *cmpNode) {
@@ -149,36 +173,25 @@ func (w *sqlWriter) cmp(n *cmpNode) {
 	switch f.kind {
 	case fieldTag:
 		// "!=" and "not like" mean: has no such tag.
-		match := "="
+		op := "="
 		if strings.HasSuffix(n.op, "like") {
-			match = w.d.Like()
+			op = "like"
 		}
 		if n.op == "!=" || n.op == "not like" {
 			w.WriteString("NOT ")
 		}
-		w.WriteString("EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND t.tag " + match + " " + w.bind(n.arg) + ")")
+		w.WriteString("EXISTS (SELECT 1 FROM tags t WHERE t.run = r.id AND " + w.compare("t.tag", op, n.arg) + ")")
 	case fieldParam:
 		col := "p.text"
 		if _, num := n.arg.(float64); num {
 			col = "p.num"
 		}
 		w.WriteString("EXISTS (SELECT 1 FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) +
-			" AND " + col + " " + w.op(n.op) + " " + w.bind(n.arg) + ")")
+			" AND " + w.compare(col, n.op, n.arg) + ")")
 	case fieldMetric:
 		w.WriteString("EXISTS (SELECT 1 FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) +
-			" AND m." + f.agg + " " + w.op(n.op) + " " + w.bind(n.arg) + ")")
+			" AND " + w.compare("m."+f.agg, n.op, n.arg) + ")")
 	case fieldRun:
-		w.WriteString("coalesce(" + f.col.sql + " " + w.op(n.op) + " " + w.bind(n.arg) + ", FALSE)")
-	}
-}
-
-func (w *sqlWriter) orderExpr(f fieldRef) {
-	switch f.kind {
-	case fieldRun:
-		w.WriteString(f.col.sql)
-	case fieldParam:
-		w.WriteString("(SELECT coalesce(p.num, p.text) FROM params p WHERE p.run = r.id AND p.key = " + w.bind(f.key) + ")")
-	case fieldMetric:
-		w.WriteString("(SELECT m." + f.agg + " FROM metric_summary m WHERE m.run = r.id AND m.key = " + w.bind(f.key) + ")")
+		w.WriteString("coalesce(" + w.compare(f.col.sql, n.op, n.arg) + ", FALSE)")
 	}
 }
