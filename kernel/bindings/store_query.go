@@ -33,7 +33,7 @@ type P_github_com_stylelab_stylelab_store_query_Dialect struct {
 	Object       interface{}
 	Like_        func(_proxy_obj_ interface{}, text string, pattern string) string
 	Number_      func(_proxy_obj_ interface{}, arg string) string
-	ParamOrder_  func(interface{}) string
+	ParamOrder_  func(_proxy_obj_ interface{}, alias string) []string
 	Placeholder_ func(_proxy_obj_ interface{}, n int) string
 }
 
@@ -43,8 +43,8 @@ func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Like(text string, p
 func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Number(arg string) string {
 	return P.Number_(P.Object, arg)
 }
-func (P *P_github_com_stylelab_stylelab_store_query_Dialect) ParamOrder() string {
-	return P.ParamOrder_(P.Object)
+func (P *P_github_com_stylelab_stylelab_store_query_Dialect) ParamOrder(alias string) []string {
+	return P.ParamOrder_(P.Object, alias)
 }
 func (P *P_github_com_stylelab_stylelab_store_query_Dialect) Placeholder(n int) string {
 	return P.Placeholder_(P.Object, n)
