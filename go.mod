@@ -9,6 +9,7 @@ require (
 	github.com/go-zeromq/zmq4 v0.17.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	golang.org/x/image v0.30.0
+	golang.org/x/sys v0.35.0
 	golang.org/x/tools v0.36.0
 	gonum.org/v1/plot v0.17.0
 	google.golang.org/protobuf v1.28.0
@@ -39,7 +40,6 @@ require (
 	go4.org/unsafe/assume-no-moving-gc v0.0.0-20231121144256-b99613f794b6 // indirect
 	golang.org/x/mod v0.27.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
-	golang.org/x/sys v0.35.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 	gonum.org/v1/gonum v0.16.0 // indirect

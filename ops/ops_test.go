@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -62,24 +63,22 @@ func randoms(rng *rand.Rand, n int) []float32 {
 	return v
 }
 
-// TestConvAgainstDirect checks ConvReLU and its input gradient against a
-// direct float64 convolution, on an image large enough to be split into
-// several im2col tiles and across workers.
+// TestConvAgainstDirect checks ConvReLU and its input gradient with every
+// algorithm against a direct float64 convolution, on an image large enough
+// to be split into several im2col tiles and Winograd blocks and across workers.
 func TestConvAgainstDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const cin, cout, h, w = 64, 24, 41, 200 // tileRows = 9 rows: five tiles
 	c := Conv{Name: "c", Cin: cin, Cout: cout, Kernel: randoms(rng, cout*cin*9), Bias: randoms(rng, cout)}
 	x, dyw := randoms(rng, cin*h*w), randoms(rng, cout*h*w)
-	ws := NewWorkspace()
-	out, dx := run(t, x, cin, h, w, dyw, func(n *G.Node) (*G.Node, error) { return ConvReLU(ws, c, n) })
 	at := func(v []float32, ch, y, xx int) float64 {
 		if y < 0 || y >= h || xx < 0 || xx >= w {
 			return 0
 		}
 		return float64(v[(ch*h+y)*w+xx])
 	}
+	want := make([]float64, cout*h*w)
 	wantDx := make([]float64, len(x))
-	var worst, worstDx float64
 	for o := 0; o < cout; o++ {
 		for y := 0; y < h; y++ {
 			for xx := 0; xx < w; xx++ {
@@ -89,8 +88,7 @@ func TestConvAgainstDirect(t *testing.T) {
 						sum += float64(c.Kernel[(o*cin+i)*9+k]) * at(x, i, y+k/3-1, xx+k%3-1)
 					}
 				}
-				want := math.Max(sum, 0)
-				worst = math.Max(worst, math.Abs(want-float64(out[(o*h+y)*w+xx])))
+				want[(o*h+y)*w+xx] = math.Max(sum, 0)
 				if sum <= 0 {
 					continue
 				}
@@ -106,11 +104,37 @@ func TestConvAgainstDirect(t *testing.T) {
 			}
 		}
 	}
-	for i := range wantDx {
-		worstDx = math.Max(worstDx, math.Abs(wantDx[i]-float64(dx[i])))
+	for _, algo := range []Algorithm{GEMM, Winograd, Winograd2, Winograd6} {
+		t.Run(algo.String(), func(t *testing.T) {
+			ws := NewWorkspace()
+			if err := ws.SetAlgorithm(algo); err != nil {
+				t.Skip(err)
+			}
+			out, dx := run(t, x, cin, h, w, dyw, func(n *G.Node) (*G.Node, error) { return ConvReLU(ws, c, n) })
+			var worst, worstDx float64
+			for i := range want {
+				worst = math.Max(worst, math.Abs(want[i]-float64(out[i])))
+			}
+			for i := range wantDx {
+				worstDx = math.Max(worstDx, math.Abs(wantDx[i]-float64(dx[i])))
+			}
+			if worst > 1e-3 || worstDx > 1e-3 {
+				t.Errorf("largest error: output %g, input gradient %g", worst, worstDx)
+			}
+		})
 	}
-	if worst > 1e-3 || worstDx > 1e-3 {
-		t.Errorf("largest error: output %g, input gradient %g", worst, worstDx)
+}
+
+// TestAlgorithmNames checks that every algorithm's name parses back to it.
+func TestAlgorithmNames(t *testing.T) {
+	for _, a := range []Algorithm{Winograd, GEMM, Winograd2, Winograd6} {
+		got, err := ParseAlgorithm(a.String())
+		if err != nil || got != a {
+			t.Errorf("ParseAlgorithm(%q) = %v, %v", a.String(), got, err)
+		}
+	}
+	if _, err := ParseAlgorithm("fft"); err == nil || !strings.Contains(err.Error(), "winograd") {
+		t.Errorf("unknown algorithm: error %v does not list the choices", err)
 	}
 }
 
