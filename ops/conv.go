@@ -26,7 +26,8 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 	if len(c.Kernel) != c.Cout*c.Cin*9 || len(c.Bias) != c.Cout {
 		return nil, fmt.Errorf("ops: %s: kernel %d and bias %d values, want %d and %d", c.Name, len(c.Kernel), len(c.Bias), c.Cout*c.Cin*9, c.Cout)
 	}
-	var mask []byte // the ReLU's derivative, a bit per output
+	var mask []byte   // the ReLU's derivative, a bit per output
+	needMask := false // whether a backward pass was built
 	shape := func(in []tensor.Shape) (tensor.Shape, error) {
 		ch, h, w, err := CHW(in[0])
 		if err != nil || ch != c.Cin {
@@ -41,12 +42,13 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 			if err != nil {
 				return 0, err
 			}
-			if n := winograd.MaskBytes(c.Cout, s[1], s[2]); len(mask) != n {
+			if n := winograd.MaskBytes(c.Cout, s[1], s[2]); needMask && len(mask) != n {
 				mask = make([]byte, n)
 			}
 			return 0, ws.convForward(c, x, out, mask, s[1], s[2])
 		},
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
+			needMask = true
 			back := NewOp(Spec{
 				Name: c.Name + "_grad", In: []bool{true},
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) {
@@ -64,10 +66,14 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 					return 0, ws.convBackward(c, dy, mask, dx, s[1], s[2])
 				},
 			})
+			// The gradient of an intermediate layer is read only by the
+			// previous layer's backward pass.
+			back.ws, back.transient = ws, in[0].Op() != nil
 			dx, err := back.Apply(dy)
 			return G.Nodes{dx}, err
 		},
 	})
+	fwd.ws = ws
 	return fwd.Apply(x)
 }
 
@@ -123,7 +129,9 @@ func (ws *Workspace) gemmForward(c Conv, x, out []float32, mask []byte, h, w int
 				for i, v := range band {
 					band[i] = max(v+b, 0)
 				}
-				setMask(mask, out, o, h, w, y0, y1)
+				if mask != nil {
+					setMask(mask, out, o, h, w, y0, y1)
+				}
 			}
 		}
 	})

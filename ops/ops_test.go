@@ -185,3 +185,102 @@ func TestPoolingAgainstDirect(t *testing.T) {
 		t.Error("unknown pooling accepted")
 	}
 }
+
+// chain builds conv, conv, avg pool, conv on a (3,h,w) input, marking the
+// middle outputs transient when asked, and returns the last output and the
+// input gradient of sum(dyWeights * output) after running it twice.
+func chain(t *testing.T, ws *Workspace, transient bool, x, dyw []float32, h, w int) (out, dx []float32) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 8))
+	convs := []Conv{
+		{Name: "a", Cin: 3, Cout: 16, Kernel: randoms(rng, 16*3*9), Bias: randoms(rng, 16)},
+		{Name: "b", Cin: 16, Cout: 16, Kernel: randoms(rng, 16*16*9), Bias: randoms(rng, 16)},
+		{Name: "c", Cin: 16, Cout: 8, Kernel: randoms(rng, 8*16*9), Bias: randoms(rng, 8)},
+	}
+	return run(t, x, 3, h, w, dyw, func(n *G.Node) (*G.Node, error) {
+		a, err := ConvReLU(ws, convs[0], n)
+		if err != nil {
+			return nil, err
+		}
+		b, err := ConvReLU(ws, convs[1], a)
+		if err != nil {
+			return nil, err
+		}
+		p, err := Pool2x2(ws, "p", AvgPool, b)
+		if err != nil {
+			return nil, err
+		}
+		if transient {
+			for _, m := range []*G.Node{a, b, p} {
+				if err := ws.Transient(m); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return ConvReLU(ws, convs[2], p)
+	})
+}
+
+// TestTransientOutputs checks that sharing the memory of intermediate
+// outputs and gradients between ops changes no result, bit for bit.
+func TestTransientOutputs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const h, w = 37, 50
+	x, dyw := randoms(rng, 3*h*w), randoms(rng, 8*(h/2)*(w/2))
+	for _, algo := range []Algorithm{GEMM, Winograd} {
+		t.Run(algo.String(), func(t *testing.T) {
+			results := map[bool][2][]float32{}
+			for _, transient := range []bool{false, true} {
+				ws := NewWorkspace()
+				if err := ws.SetAlgorithm(algo); err != nil {
+					t.Skip(err)
+				}
+				out, dx := chain(t, ws, transient, x, dyw, h, w)
+				if transient && ws.SlotBytes() == 0 {
+					t.Error("transient outputs did not use the shared slots")
+				}
+				results[transient] = [2][]float32{out, dx}
+			}
+			for i, name := range []string{"output", "input gradient"} {
+				a, b := results[false][i], results[true][i]
+				for j := range a {
+					if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
+						t.Fatalf("%s %d: %g with own memory, %g with shared slots", name, j, a[j], b[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRelease checks that a released output's memory serves the next graph.
+func TestRelease(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	c := Conv{Name: "c", Cin: 3, Cout: 4, Kernel: randoms(rng, 4*3*9), Bias: randoms(rng, 4)}
+	ws := NewWorkspace()
+	build := func() (*G.Node, G.VM) {
+		g := G.NewGraph()
+		x := G.NewTensor(g, tensor.Float32, 3, G.WithShape(3, 5, 6), G.WithName("x"))
+		y, err := ConvReLU(ws, c, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := G.Let(x, tensor.New(tensor.WithShape(3, 5, 6), tensor.WithBacking(randoms(rng, 90)))); err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g)
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return y, vm
+	}
+	y1, vm1 := build()
+	first := &y1.Value().Data().([]float32)[0]
+	vm1.Close()
+	ws.Release(y1)
+	y2, vm2 := build()
+	defer vm2.Close()
+	if &y2.Value().Data().([]float32)[0] != first {
+		t.Error("the second graph's output did not reuse the released memory")
+	}
+}

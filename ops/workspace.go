@@ -8,6 +8,8 @@ import (
 
 	"github.com/stylelab/stylelab/internal/blas"
 	"github.com/stylelab/stylelab/internal/winograd"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // Algorithm is how 3x3 convolutions are computed. Both give the same
@@ -70,6 +72,8 @@ type Workspace struct {
 	isa     winograd.ISA
 	filters map[filterKey]*winograd.Filter
 	scratch winograd.Scratch
+	slots   [2][]float32 // outputs that live only until the next op has read them
+	pool    map[int][][]float32 // released outputs by length, for later graphs
 }
 
 // filterKey identifies a kernel's transformed filters: its memory and tile size.
@@ -84,7 +88,7 @@ type filterKey struct {
 func NewWorkspace() *Workspace {
 	blas.SetThreads(1)
 	n := runtime.GOMAXPROCS(0)
-	ws := &Workspace{workers: n, cols: make([][]float32, n), isa: winograd.Detect(), filters: map[filterKey]*winograd.Filter{}}
+	ws := &Workspace{workers: n, cols: make([][]float32, n), isa: winograd.Detect(), filters: map[filterKey]*winograd.Filter{}, pool: map[int][][]float32{}}
 	if ws.isa == winograd.None {
 		ws.algo = GEMM
 	}
@@ -133,6 +137,67 @@ func (ws *Workspace) filter(c Conv, tile int) (*winograd.Filter, error) {
 	ws.filters[key] = f
 	return f, nil
 }
+
+// Transient marks n, the output of a conv or pooling op, as read by nothing
+// but the next layer's forward pass: its memory is then shared with other
+// transient outputs and gradients, and its value is overwritten once that
+// layer has run. Graph builders mark every layer whose response no loss or
+// caller reads.
+func (ws *Workspace) Transient(n *G.Node) error {
+	op, ok := n.Op().(*Op)
+	if !ok {
+		return fmt.Errorf("ops: %v is not the output of a Stylelab op", n)
+	}
+	op.release()
+	op.transient = true
+	return nil
+}
+
+// Release gives the memory of the outputs of nodes, made by Stylelab ops on
+// this workspace, back to the workspace for the ops of later graphs. Their
+// values must not be read afterwards, nor their graph run again: graph
+// builders call it when they discard a graph whose outputs they have copied.
+func (ws *Workspace) Release(nodes ...*G.Node) {
+	for _, n := range nodes {
+		if op, ok := n.Op().(*Op); ok && op.ws == ws {
+			op.release()
+		}
+	}
+}
+
+// take returns n floats from the pool, or new memory.
+func (ws *Workspace) take(n int) []float32 {
+	if free := ws.pool[n]; len(free) > 0 {
+		b := free[len(free)-1]
+		ws.pool[n] = free[:len(free)-1]
+		return b
+	}
+	return make([]float32, n)
+}
+
+// give puts b in the pool.
+func (ws *Workspace) give(b []float32) { ws.pool[len(b)] = append(ws.pool[len(b)], b) }
+
+// slot gives n floats of the two buffers that transient outputs and the
+// backward pass's gradients share: the one that does not hold in, the
+// input being read. A value in a slot lives until the op after its reader
+// runs: forward layers and the backward chain each run one after the other.
+func (ws *Workspace) slot(n int, in []G.Value) []float32 {
+	i := 0
+	for _, v := range in {
+		if d, ok := v.(*tensor.Dense); ok && d.Size() > 0 && len(ws.slots[0]) > 0 && &d.Data().([]float32)[0] == &ws.slots[0][0] {
+			i = 1
+		}
+	}
+	if cap(ws.slots[i]) < n {
+		ws.slots[i] = make([]float32, n)
+	}
+	ws.slots[i] = ws.slots[i][:cap(ws.slots[i])]
+	return ws.slots[i][:n]
+}
+
+// SlotBytes is the memory the shared slots hold.
+func (ws *Workspace) SlotBytes() int64 { return 4 * int64(cap(ws.slots[0])+cap(ws.slots[1])) }
 
 // colBudget bounds each worker's im2col buffer (in floats): convolutions are
 // tiled by image rows so that a tile's columns fit in it.

@@ -65,8 +65,8 @@ static void GN(input_group)(const wg_layer *L, const float *in, const uint8_t *m
 // GN(output_group) computes AT m A for one output channel and group, with
 // the N*N transform elements at mb[e*ms], and writes the M x M tiles into
 // out (one channel, h x w). Forward: adds the bias, applies ReLU and sets
-// the channel's mask bits (one per output, a byte per 8 columns). Backward:
-// writes each tile flipped.
+// the channel's mask bits, if any (one per output, a byte per 8 columns).
+// Backward: writes each tile flipped.
 static void GN(output_group)(const wg_layer *L, const float *mb, long ms, int g, float bias, float *out,
 			     uint8_t *mask)
 {
@@ -106,7 +106,7 @@ static void GN(output_group)(const wg_layer *L, const float *mb, long ms, int g,
 		}
 		if (row == buf)
 			memcpy(out + (long)y * w + x0, buf, sizeof(float) * cols);
-		if (!flip) {
+		if (mask) {
 			uint8_t *mr = mask + y * mstride + x0 / 8;
 			for (int k = 0; k < (cols + 7) / 8; k++)
 				mr[k] = (uint8_t)_mm256_movemask_ps(

@@ -149,7 +149,7 @@ const (
 func MaskBytes(c, h, w int) int { return c * h * ((w + 7) / 8) }
 
 // Forward computes y = relu(conv(x, kernel) + bias) for x (C,H,W) and y
-// (K,H,W), and sets mask's bit of each positive output.
+// (K,H,W), and sets mask's bit of each positive output (mask may be nil).
 func (f *Filter) Forward(isa ISA, par Parallel, workers int, s *Scratch, x, bias, y []float32, mask []byte, h, w int) {
 	f.run(isa, par, workers, s, false, x, bias, y, mask, h, w)
 }
@@ -176,7 +176,7 @@ func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bo
 	if !isa.Supported() {
 		panic(fmt.Sprintf("winograd: this CPU lacks %v", isa))
 	}
-	if len(in) != cin*h*w || len(out) != cout*h*w || len(mask) != MaskBytes(f.k, h, w) || (!backward && len(bias) != cout) {
+	if len(in) != cin*h*w || len(out) != cout*h*w || (len(mask) != MaskBytes(f.k, h, w) && (backward || mask != nil)) || (!backward && len(bias) != cout) {
 		panic(fmt.Sprintf("winograd: buffers %d, %d, mask %d for %d->%d channels of %dx%d", len(in), len(out), len(mask), cin, cout, h, w))
 	}
 	m, vw := f.tile, isa.width()
@@ -188,9 +188,11 @@ func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bo
 	if backward {
 		L.backward = 1
 	}
-	inMask, outMask := (*C.uint8_t)(&mask[0]), (*C.uint8_t)(nil)
-	if !backward {
-		inMask, outMask = nil, inMask
+	var inMask, outMask *C.uint8_t
+	if len(mask) > 0 && backward {
+		inMask = (*C.uint8_t)(&mask[0])
+	} else if len(mask) > 0 {
+		outMask = (*C.uint8_t)(&mask[0])
 	}
 	tmp := n*m*pw + pw*m
 	pin, pout, pu, pbias := ptr(in), ptr(out), ptr(f.u), ptr(bias)

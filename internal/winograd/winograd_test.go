@@ -144,6 +144,38 @@ func TestAgainstDirect(t *testing.T) {
 	}
 }
 
+// TestDeterministic checks that repeated calls, with any number of
+// workers, give the same bits.
+func TestDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const cin, cout, h, w = 64, 32, 45, 61
+	kernel, bias := randoms(rng, cout*cin*9), randoms(rng, cout)
+	x, dy := randoms(rng, cin*h*w), randoms(rng, cout*h*w)
+	f, err := NewFilter(4, cout, cin, kernel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isa := isas(t)[0]
+	var first []float32
+	for _, workers := range []int{1, 2, 2, 3} {
+		var s Scratch
+		y, dx := make([]float32, cout*h*w), make([]float32, cin*h*w)
+		mask := make([]byte, MaskBytes(cout, h, w))
+		f.Forward(isa, split(workers), workers, &s, x, bias, y, mask, h, w)
+		f.Backward(isa, split(workers), workers, &s, dy, mask, dx, h, w)
+		got := append(y, dx...)
+		if first == nil {
+			first = got
+			continue
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+				t.Fatalf("%d workers: value %d is %g, first run %g", workers, i, got[i], first[i])
+			}
+		}
+	}
+}
+
 // TestMatrices checks the generated F(4,3) against Lavin and Gray's, up to
 // the sign of rows that the scaling may flip.
 func TestMatrices(t *testing.T) {
