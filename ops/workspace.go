@@ -72,7 +72,7 @@ type Workspace struct {
 	isa     winograd.ISA
 	filters map[filterKey]*winograd.Filter
 	scratch winograd.Scratch
-	slots   [2][]float32 // outputs that live only until the next op has read them
+	slots   [2][]float32        // outputs that live only until the next op has read them
 	pool    map[int][][]float32 // released outputs by length, for later graphs
 }
 
