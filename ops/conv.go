@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/stylelab/stylelab/internal/blas"
+	"github.com/stylelab/stylelab/internal/winograd"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -17,11 +18,16 @@ type Conv struct {
 	Bias      []float32
 }
 
-// ConvReLU applies c to x, a (Cin,H,W) node, giving the rectified (Cout,H,W) response.
+// ConvReLU applies c to x, a (Cin,H,W) node, giving the rectified (Cout,H,W)
+// response, computed with the workspace's algorithm. The forward pass keeps
+// one bit per output (is it positive) for the backward pass, which needs
+// nothing else.
 func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 	if len(c.Kernel) != c.Cout*c.Cin*9 || len(c.Bias) != c.Cout {
 		return nil, fmt.Errorf("ops: %s: kernel %d and bias %d values, want %d and %d", c.Name, len(c.Kernel), len(c.Bias), c.Cout*c.Cin*9, c.Cout)
 	}
+	var mask []byte   // the ReLU's derivative, a bit per output
+	needMask := false // whether a backward pass was built
 	shape := func(in []tensor.Shape) (tensor.Shape, error) {
 		ch, h, w, err := CHW(in[0])
 		if err != nil || ch != c.Cin {
@@ -36,34 +42,68 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 			if err != nil {
 				return 0, err
 			}
-			ws.convForward(c, x, out, s[1], s[2])
-			return 0, nil
+			if n := winograd.MaskBytes(c.Cout, s[1], s[2]); needMask && len(mask) != n {
+				mask = make([]byte, n)
+			}
+			return 0, ws.convForward(c, x, out, mask, s[1], s[2])
 		},
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
+			needMask = true
 			back := NewOp(Spec{
-				Name: c.Name + "_grad", In: []bool{true, true},
+				Name: c.Name + "_grad", In: []bool{true},
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) {
 					_, h, w, err := CHW(s[0])
 					return tensor.Shape{c.Cin, h, w}, err
 				},
 				Do: func(dx []float32, s tensor.Shape, in []G.Value) (float32, error) {
-					y, err := Floats(in[0])
+					dy, err := Floats(in[0])
 					if err != nil {
 						return 0, err
 					}
-					dy, err := Floats(in[1])
-					if err != nil {
-						return 0, err
+					if len(mask) != winograd.MaskBytes(c.Cout, s[1], s[2]) {
+						return 0, fmt.Errorf("the backward pass ran before the forward pass at %dx%d", s[2], s[1])
 					}
-					ws.convBackward(c, y, dy, dx, s[1], s[2])
-					return 0, nil
+					return 0, ws.convBackward(c, dy, mask, dx, s[1], s[2])
 				},
 			})
-			dx, err := back.Apply(y, dy)
+			// The gradient of an intermediate layer is read only by the
+			// previous layer's backward pass.
+			back.ws, back.transient = ws, in[0].Op() != nil
+			dx, err := back.Apply(dy)
 			return G.Nodes{dx}, err
 		},
 	})
+	fwd.ws = ws
 	return fwd.Apply(x)
+}
+
+// convForward computes out = relu(K * x + b) and its mask.
+func (ws *Workspace) convForward(c Conv, x, out []float32, mask []byte, h, w int) error {
+	if ws.algo == GEMM {
+		ws.gemmForward(c, x, out, mask, h, w)
+		return nil
+	}
+	f, err := ws.filter(c, ws.algo.tile())
+	if err != nil {
+		return err
+	}
+	f.Forward(ws.isa, ws.parallel, ws.workers, &ws.scratch, x, c.Bias, out, mask, h, w)
+	return nil
+}
+
+// convBackward computes dx from dy, the gradient of the rectified output,
+// counting dy only where the mask is set.
+func (ws *Workspace) convBackward(c Conv, dy []float32, mask []byte, dx []float32, h, w int) error {
+	if ws.algo == GEMM {
+		ws.gemmBackward(c, dy, mask, dx, h, w)
+		return nil
+	}
+	f, err := ws.filter(c, ws.algo.tile())
+	if err != nil {
+		return err
+	}
+	f.Backward(ws.isa, ws.parallel, ws.workers, &ws.scratch, dy, mask, dx, h, w)
+	return nil
 }
 
 // tileRows is how many image rows of im2col columns fit a worker's buffer.
@@ -72,9 +112,9 @@ func tileRows(cin, h, w int) int {
 	return max(1, min(rows, h))
 }
 
-// convForward computes out = relu(K * x + b). Each worker takes a band of
-// image rows and runs im2col, sgemm, bias and ReLU on it, tile by tile.
-func (ws *Workspace) convForward(c Conv, x, out []float32, h, w int) {
+// gemmForward computes out = relu(K * x + b) and its mask. Each worker takes
+// a band of image rows and runs im2col, sgemm, bias and ReLU on it, tile by tile.
+func (ws *Workspace) gemmForward(c Conv, x, out []float32, mask []byte, h, w int) {
 	hw, k := h*w, c.Cin*9
 	rows := tileRows(c.Cin, h, w)
 	ws.parallel(h, func(wk, lo, hi int) {
@@ -89,23 +129,50 @@ func (ws *Workspace) convForward(c Conv, x, out []float32, h, w int) {
 				for i, v := range band {
 					band[i] = max(v+b, 0)
 				}
+				if mask != nil {
+					setMask(mask, out, o, h, w, y0, y1)
+				}
 			}
 		}
 	})
 }
 
-// convBackward computes dx from the rectified output y and its gradient dy,
-// which it masks in place by the ReLU's derivative. Each worker takes a
-// range of input channels: its rows of K^T dy and their col2im touch only
-// its own planes of dx.
-func (ws *Workspace) convBackward(c Conv, y, dy, dx []float32, h, w int) {
-	hw, k := h*w, c.Cin*9
-	ws.parallel(c.Cout, func(_, lo, hi int) {
-		for i := lo * hw; i < hi*hw; i++ {
-			if y[i] <= 0 {
-				dy[i] = 0
+// setMask sets the mask bits of channel o's rows [y0,y1): bit x%8 of byte
+// x/8 of each row is whether out is positive there.
+func setMask(mask []byte, out []float32, o, h, w, y0, y1 int) {
+	stride := (w + 7) / 8
+	for y := y0; y < y1; y++ {
+		row, bits := out[(o*h+y)*w:][:w], mask[(o*h+y)*stride:][:stride]
+		clear(bits)
+		for x, v := range row {
+			if v > 0 {
+				bits[x>>3] |= 1 << (x & 7)
 			}
 		}
+	}
+}
+
+// applyMask zeroes dy where its mask bit is clear.
+func applyMask(dy []float32, mask []byte, c, h, w int) {
+	stride := (w + 7) / 8
+	for r := 0; r < c*h; r++ {
+		row, bits := dy[r*w:][:w], mask[r*stride:][:stride]
+		for x := range row {
+			if bits[x>>3]>>(x&7)&1 == 0 {
+				row[x] = 0
+			}
+		}
+	}
+}
+
+// gemmBackward computes dx from dy, which it masks in place by the ReLU's
+// derivative. Each worker takes a range of input channels: its rows of
+// K^T dy and their col2im touch only its own planes of dx.
+func (ws *Workspace) gemmBackward(c Conv, dy []float32, mask []byte, dx []float32, h, w int) {
+	hw, k := h*w, c.Cin*9
+	ws.parallel(c.Cout, func(_, lo, hi int) {
+		stride := (w + 7) / 8
+		applyMask(dy[lo*hw:hi*hw], mask[lo*h*stride:hi*h*stride], hi-lo, h, w)
 	})
 	rows := tileRows(c.Cin, h, w)
 	ws.parallel(c.Cin, func(wk, lo, hi int) {

@@ -32,6 +32,12 @@ type Spec struct {
 type Op struct {
 	spec Spec
 	out  *tensor.Dense
+	// ws, when set, is where the output's memory comes from: its pool, or
+	// for a transient op, the slot its inputs (after the first shapeOnly,
+	// read only for their shapes) are not in.
+	ws        *Workspace
+	transient bool
+	shapeOnly int
 }
 
 // NewOp returns an op computing spec.
@@ -98,13 +104,32 @@ func (o *Op) Do(in ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ops: %s: %w", o.spec.Name, err)
 	}
-	if o.out == nil || !o.out.Shape().Eq(shape) {
-		o.out = tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
+	switch {
+	case o.transient:
+		data := o.ws.slot(shape.TotalSize(), in[o.shapeOnly:])
+		if o.out == nil || !o.out.Shape().Eq(shape) || &o.out.Data().([]float32)[0] != &data[0] {
+			o.out = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data))
+		}
+	case o.out == nil || !o.out.Shape().Eq(shape):
+		o.release()
+		if o.ws != nil {
+			o.out = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(o.ws.take(shape.TotalSize())))
+		} else {
+			o.out = tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
+		}
 	}
 	if _, err := o.spec.Do(o.out.Data().([]float32), shape, in); err != nil {
 		return nil, fmt.Errorf("ops: %s: %w", o.spec.Name, err)
 	}
 	return o.out, nil
+}
+
+// release gives the op's own output memory back to its workspace's pool.
+func (o *Op) release() {
+	if o.out != nil && o.ws != nil && !o.transient {
+		o.ws.give(o.out.Data().([]float32))
+	}
+	o.out = nil
 }
 
 func (o *Op) ReturnsPtr() bool     { return true }

@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -62,24 +63,22 @@ func randoms(rng *rand.Rand, n int) []float32 {
 	return v
 }
 
-// TestConvAgainstDirect checks ConvReLU and its input gradient against a
-// direct float64 convolution, on an image large enough to be split into
-// several im2col tiles and across workers.
+// TestConvAgainstDirect checks ConvReLU and its input gradient with every
+// algorithm against a direct float64 convolution, on an image large enough
+// to be split into several im2col tiles and Winograd blocks and across workers.
 func TestConvAgainstDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const cin, cout, h, w = 64, 24, 41, 200 // tileRows = 9 rows: five tiles
 	c := Conv{Name: "c", Cin: cin, Cout: cout, Kernel: randoms(rng, cout*cin*9), Bias: randoms(rng, cout)}
 	x, dyw := randoms(rng, cin*h*w), randoms(rng, cout*h*w)
-	ws := NewWorkspace()
-	out, dx := run(t, x, cin, h, w, dyw, func(n *G.Node) (*G.Node, error) { return ConvReLU(ws, c, n) })
 	at := func(v []float32, ch, y, xx int) float64 {
 		if y < 0 || y >= h || xx < 0 || xx >= w {
 			return 0
 		}
 		return float64(v[(ch*h+y)*w+xx])
 	}
+	want := make([]float64, cout*h*w)
 	wantDx := make([]float64, len(x))
-	var worst, worstDx float64
 	for o := 0; o < cout; o++ {
 		for y := 0; y < h; y++ {
 			for xx := 0; xx < w; xx++ {
@@ -89,8 +88,7 @@ func TestConvAgainstDirect(t *testing.T) {
 						sum += float64(c.Kernel[(o*cin+i)*9+k]) * at(x, i, y+k/3-1, xx+k%3-1)
 					}
 				}
-				want := math.Max(sum, 0)
-				worst = math.Max(worst, math.Abs(want-float64(out[(o*h+y)*w+xx])))
+				want[(o*h+y)*w+xx] = math.Max(sum, 0)
 				if sum <= 0 {
 					continue
 				}
@@ -106,11 +104,37 @@ func TestConvAgainstDirect(t *testing.T) {
 			}
 		}
 	}
-	for i := range wantDx {
-		worstDx = math.Max(worstDx, math.Abs(wantDx[i]-float64(dx[i])))
+	for _, algo := range []Algorithm{GEMM, Winograd, Winograd2, Winograd6} {
+		t.Run(algo.String(), func(t *testing.T) {
+			ws := NewWorkspace()
+			if err := ws.SetAlgorithm(algo); err != nil {
+				t.Skip(err)
+			}
+			out, dx := run(t, x, cin, h, w, dyw, func(n *G.Node) (*G.Node, error) { return ConvReLU(ws, c, n) })
+			var worst, worstDx float64
+			for i := range want {
+				worst = math.Max(worst, math.Abs(want[i]-float64(out[i])))
+			}
+			for i := range wantDx {
+				worstDx = math.Max(worstDx, math.Abs(wantDx[i]-float64(dx[i])))
+			}
+			if worst > 1e-3 || worstDx > 1e-3 {
+				t.Errorf("largest error: output %g, input gradient %g", worst, worstDx)
+			}
+		})
 	}
-	if worst > 1e-3 || worstDx > 1e-3 {
-		t.Errorf("largest error: output %g, input gradient %g", worst, worstDx)
+}
+
+// TestAlgorithmNames checks that every algorithm's name parses back to it.
+func TestAlgorithmNames(t *testing.T) {
+	for _, a := range []Algorithm{Winograd, GEMM, Winograd2, Winograd6} {
+		got, err := ParseAlgorithm(a.String())
+		if err != nil || got != a {
+			t.Errorf("ParseAlgorithm(%q) = %v, %v", a.String(), got, err)
+		}
+	}
+	if _, err := ParseAlgorithm("fft"); err == nil || !strings.Contains(err.Error(), "winograd") {
+		t.Errorf("unknown algorithm: error %v does not list the choices", err)
 	}
 }
 
@@ -159,5 +183,104 @@ func TestPoolingAgainstDirect(t *testing.T) {
 	}
 	if _, err := ParsePooling("median"); err == nil {
 		t.Error("unknown pooling accepted")
+	}
+}
+
+// chain builds conv, conv, avg pool, conv on a (3,h,w) input, marking the
+// middle outputs transient when asked, and returns the last output and the
+// input gradient of sum(dyWeights * output) after running it twice.
+func chain(t *testing.T, ws *Workspace, transient bool, x, dyw []float32, h, w int) (out, dx []float32) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 8))
+	convs := []Conv{
+		{Name: "a", Cin: 3, Cout: 16, Kernel: randoms(rng, 16*3*9), Bias: randoms(rng, 16)},
+		{Name: "b", Cin: 16, Cout: 16, Kernel: randoms(rng, 16*16*9), Bias: randoms(rng, 16)},
+		{Name: "c", Cin: 16, Cout: 8, Kernel: randoms(rng, 8*16*9), Bias: randoms(rng, 8)},
+	}
+	return run(t, x, 3, h, w, dyw, func(n *G.Node) (*G.Node, error) {
+		a, err := ConvReLU(ws, convs[0], n)
+		if err != nil {
+			return nil, err
+		}
+		b, err := ConvReLU(ws, convs[1], a)
+		if err != nil {
+			return nil, err
+		}
+		p, err := Pool2x2(ws, "p", AvgPool, b)
+		if err != nil {
+			return nil, err
+		}
+		if transient {
+			for _, m := range []*G.Node{a, b, p} {
+				if err := ws.Transient(m); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return ConvReLU(ws, convs[2], p)
+	})
+}
+
+// TestTransientOutputs checks that sharing the memory of intermediate
+// outputs and gradients between ops changes no result, bit for bit.
+func TestTransientOutputs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const h, w = 37, 50
+	x, dyw := randoms(rng, 3*h*w), randoms(rng, 8*(h/2)*(w/2))
+	for _, algo := range []Algorithm{GEMM, Winograd} {
+		t.Run(algo.String(), func(t *testing.T) {
+			results := map[bool][2][]float32{}
+			for _, transient := range []bool{false, true} {
+				ws := NewWorkspace()
+				if err := ws.SetAlgorithm(algo); err != nil {
+					t.Skip(err)
+				}
+				out, dx := chain(t, ws, transient, x, dyw, h, w)
+				if transient && ws.SlotBytes() == 0 {
+					t.Error("transient outputs did not use the shared slots")
+				}
+				results[transient] = [2][]float32{out, dx}
+			}
+			for i, name := range []string{"output", "input gradient"} {
+				a, b := results[false][i], results[true][i]
+				for j := range a {
+					if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
+						t.Fatalf("%s %d: %g with own memory, %g with shared slots", name, j, a[j], b[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRelease checks that a released output's memory serves the next graph.
+func TestRelease(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	c := Conv{Name: "c", Cin: 3, Cout: 4, Kernel: randoms(rng, 4*3*9), Bias: randoms(rng, 4)}
+	ws := NewWorkspace()
+	build := func() (*G.Node, G.VM) {
+		g := G.NewGraph()
+		x := G.NewTensor(g, tensor.Float32, 3, G.WithShape(3, 5, 6), G.WithName("x"))
+		y, err := ConvReLU(ws, c, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := G.Let(x, tensor.New(tensor.WithShape(3, 5, 6), tensor.WithBacking(randoms(rng, 90)))); err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g)
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return y, vm
+	}
+	y1, vm1 := build()
+	first := &y1.Value().Data().([]float32)[0]
+	vm1.Close()
+	ws.Release(y1)
+	y2, vm2 := build()
+	defer vm2.Close()
+	if &y2.Value().Data().([]float32)[0] != first {
+		t.Error("the second graph's output did not reuse the released memory")
 	}
 }

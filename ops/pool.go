@@ -77,10 +77,14 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 					return 0, nil
 				},
 			})
+			// Read only by the previous layer's backward pass; in[0] gives
+			// just the shape.
+			back.ws, back.transient, back.shapeOnly = ws, in[0].Op() != nil, 1
 			dx, err := back.Apply(in[0], dy)
 			return G.Nodes{dx}, err
 		},
 	})
+	fwd.ws = ws
 	return fwd.Apply(x)
 }
 

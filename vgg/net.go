@@ -118,7 +118,24 @@ func (m *Model) Build(x *G.Node, taps []string, pooling Pooling) (map[string]*G.
 	for _, t := range taps {
 		out[t] = byStage[idx[t]]
 	}
+	for stage, n := range byStage {
+		if !isTap(out, n) {
+			if err := m.ws.Transient(n); err != nil {
+				return nil, fmt.Errorf("vgg: stage %d: %w", stage, err)
+			}
+		}
+	}
 	return out, nil
+}
+
+// isTap reports whether n is one of the taps.
+func isTap(taps map[string]*G.Node, n *G.Node) bool {
+	for _, t := range taps {
+		if t == n {
+			return true
+		}
+	}
+	return false
 }
 
 // Feature is one layer's response: C channels of H x W, channel-major.
@@ -156,6 +173,9 @@ func (m *Model) Features(input []float32, h, w int, taps []string, pooling Pooli
 		}
 		s := n.Shape()
 		out[name] = Feature{C: s[0], H: s[1], W: s[2], Data: append([]float32(nil), data...)}
+	}
+	for _, n := range nodes {
+		m.ws.Release(n) // for the graphs that follow, at this image size
 	}
 	return out, nil
 }

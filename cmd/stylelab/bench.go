@@ -14,6 +14,7 @@ import (
 
 	"github.com/stylelab/stylelab/internal/blas"
 	"github.com/stylelab/stylelab/transfer"
+	"github.com/stylelab/stylelab/ops"
 	"github.com/stylelab/stylelab/vgg"
 	"github.com/stylelab/stylelab/weights"
 )
@@ -27,6 +28,9 @@ type benchLine struct {
 	Evaluations     int     `json:"evaluations"`
 	BLASThreads     int     `json:"blas_threads"`
 	WeightsLoadSecs float64 `json:"weights_load_seconds"`
+	Algorithm       string  `json:"algorithm"`
+	ISA             string  `json:"isa"`
+	FilterBytes     int64   `json:"filter_bytes"`
 }
 
 // benchCommand measures one Gatys iteration (forward to conv5_1 and backward
@@ -39,6 +43,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	n := fs.Int("n", 5, "timed iterations per size (after one warm-up)")
 	weightsPath := fs.String("weights", "", "VGG-19 weights (default $STYLELAB_WEIGHTS, then the cache)")
 	asJSON := fs.Bool("json", false, "print one JSON object per size")
+	algorithm := fs.String("algorithm", "", "convolution algorithm: winograd, gemm, winograd-f2 or winograd-f6 (default: gemm)")
 	child := fs.Int("child", 0, "internal: measure this size in this process")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -47,7 +52,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("bench: -n %d: time at least 1 iteration", *n)
 	}
 	if *child > 0 {
-		line, err := benchOne(ctx, *weightsPath, *child, *n)
+		line, err := benchOne(ctx, *weightsPath, *algorithm, *child, *n)
 		if err != nil {
 			return err
 		}
@@ -62,11 +67,11 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("bench: %w", err)
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "%-6s %14s %14s %14s\n", "size", "s/iteration", "peak RSS", "estimate")
+		fmt.Fprintf(stdout, "%-6s %14s %14s %14s  %s\n", "size", "s/iteration", "peak RSS", "estimate", "convolution")
 	}
 	for _, s := range list {
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath)
+		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath, "-algorithm", *algorithm)
 		cmd.Stdout, cmd.Stderr = &out, stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("bench: size %d: %w", int(s), err)
@@ -79,13 +84,13 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err := json.Unmarshal(out.Bytes(), &line); err != nil {
 			return fmt.Errorf("bench: size %d: %w", int(s), err)
 		}
-		fmt.Fprintf(stdout, "%-6d %14.3f %11.2f GiB %11.2f GiB\n", line.Size, line.SecondsPerIter,
-			float64(line.PeakRSSBytes)/(1<<30), float64(line.EstimatedBytes)/(1<<30))
+		fmt.Fprintf(stdout, "%-6d %14.3f %11.2f GiB %11.2f GiB  %s (%s)\n", line.Size, line.SecondsPerIter,
+			float64(line.PeakRSSBytes)/(1<<30), float64(line.EstimatedBytes)/(1<<30), line.Algorithm, line.ISA)
 	}
 	return nil
 }
 
-func benchOne(ctx context.Context, weightsPath string, size, n int) (benchLine, error) {
+func benchOne(ctx context.Context, weightsPath, algorithm string, size, n int) (benchLine, error) {
 	path, err := weights.Locate(weightsPath)
 	if err != nil {
 		return benchLine{}, err
@@ -100,11 +105,21 @@ func benchOne(ctx context.Context, weightsPath string, size, n int) (benchLine, 
 		return benchLine{}, err
 	}
 	loaded := time.Since(start)
+	if algorithm != "" {
+		a, err := ops.ParseAlgorithm(algorithm)
+		if err != nil {
+			return benchLine{}, err
+		}
+		if err := m.Workspace().SetAlgorithm(a); err != nil {
+			return benchLine{}, err
+		}
+	}
 	r, err := transfer.Bench(ctx, m, size, n)
 	if err != nil {
 		return benchLine{}, err
 	}
 	return benchLine{Size: size, SecondsPerIter: r.PerEvaluation.Seconds(), PeakRSSBytes: r.PeakRSSBytes,
 		EstimatedBytes: r.EstimatedBytes, Evaluations: r.Evaluations, BLASThreads: blas.Threads(),
-		WeightsLoadSecs: loaded.Seconds()}, nil
+		WeightsLoadSecs: loaded.Seconds(), Algorithm: m.Workspace().Algorithm().String(), ISA: m.Workspace().ISA(),
+		FilterBytes: m.Workspace().FilterBytes()}, nil
 }
