@@ -87,7 +87,7 @@ func (ws *Workspace) convForward(c Conv, x, out []float32, mask []byte, h, w int
 	if err != nil {
 		return err
 	}
-	f.Forward(ws.isa, ws.parallel, ws.workers, &ws.scratch, x, c.Bias, out, mask, h, w)
+	f.Forward(&ws.runner, x, c.Bias, out, mask, h, w)
 	return nil
 }
 
@@ -102,7 +102,7 @@ func (ws *Workspace) convBackward(c Conv, dy []float32, mask []byte, dx []float3
 	if err != nil {
 		return err
 	}
-	f.Backward(ws.isa, ws.parallel, ws.workers, &ws.scratch, dy, mask, dx, h, w)
+	f.Backward(&ws.runner, dy, mask, dx, h, w)
 	return nil
 }
 

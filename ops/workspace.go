@@ -71,7 +71,7 @@ type Workspace struct {
 	algo    Algorithm
 	isa     winograd.ISA
 	filters map[filterKey]*winograd.Filter
-	scratch winograd.Scratch
+	runner  winograd.Runner
 	slots   [2][]float32        // outputs that live only until the next op has read them
 	pool    map[int][][]float32 // released outputs by length, for later graphs
 }
@@ -89,6 +89,7 @@ func NewWorkspace() *Workspace {
 	blas.SetThreads(1)
 	n := runtime.GOMAXPROCS(0)
 	ws := &Workspace{workers: n, cols: make([][]float32, n), isa: winograd.Detect(), filters: map[filterKey]*winograd.Filter{}, pool: map[int][][]float32{}}
+	ws.runner = winograd.Runner{ISA: ws.isa, Parallel: ws.parallel, Workers: n}
 	if ws.isa == winograd.None {
 		ws.algo = GEMM
 	}
@@ -130,7 +131,7 @@ func (ws *Workspace) filter(c Conv, tile int) (*winograd.Filter, error) {
 	if f, ok := ws.filters[key]; ok {
 		return f, nil
 	}
-	f, err := winograd.NewFilter(tile, c.Cout, c.Cin, c.Kernel)
+	f, err := winograd.NewFilter(tile, c.Cout, c.Cin, c.Kernel, ws.parallel)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@
 // compiled for AVX2, so that its logic can be tested on any AVX2 machine.
 #include <string.h>
 #include <immintrin.h>
+#include <cblas.h>
 #include "winograd.h"
 
 #define PASTE2(a, b) a##b

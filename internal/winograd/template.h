@@ -159,26 +159,41 @@ static void FN(outputs)(const wg_layer *L, const float *c, long cs, long ldc, co
 
 // Blocked strategy, for few tiles or many channels: the workers share a
 // block of groups [g0,g1) (whole panels but the last). FN(wg_input)
-// transforms channels [c0,c1) of the block into v, [e][panel][cin][NR];
-// then FN(wg_output) computes output channels [k0,k1) of every product
-// into mbuf, [e][cout][tiles], and their output transforms.
+// transforms channels [c0,c1) of the block into v, [e][panel][cin][NR]
+// for the micro-kernel or [e][cin][tiles] for OpenBLAS; then FN(wg_output)
+// computes output channels [k0,k1) of every product into mbuf,
+// [e][cout][tiles], and their output transforms.
 void FN(wg_input)(const wg_layer *L, const float *in, const uint8_t *mask, int g0, int g1, int c0, int c1, float *v,
 		  float *tmp)
 {
-	const long vs = (long)((g1 - g0 + 2) / 3) * L->cin * NR;
+	const long nbt = (long)((g1 - g0 + 2) / 3) * NR, vs = nbt * L->cin;
 	for (int g = g0; g < g1; g++) {
 		int q = g - g0;
-		for (int c = c0; c < c1; c++)
-			FN(input_group)(L, in, mask, c, g, v + ((long)(q / 3) * L->cin + c) * NR + (q % 3) * VW, vs, tmp);
+		for (int c = c0; c < c1; c++) {
+			long at = L->blas ? c * nbt + q * VW : ((long)(q / 3) * L->cin + c) * NR + (q % 3) * VW;
+			FN(input_group)(L, in, mask, c, g, v + at, vs, tmp);
+		}
 	}
 }
 
 void FN(wg_output)(const wg_layer *L, const float *u, const float *v, const float *bias, float *out, uint8_t *mask,
 		   int g0, int g1, int k0, int k1, float *mbuf)
 {
-	const int npanels = (g1 - g0 + 2) / 3;
-	const long nbt = (long)npanels * NR, vs = (long)npanels * L->cin * NR, ms = (long)L->cout * nbt;
-	FN(products)(L, u, v, vs, npanels, k0, k1, mbuf + k0 * nbt, ms, nbt);
+	const int npanels = (g1 - g0 + 2) / 3, n = L->m + 2, cin = L->cin, cout = L->cout;
+	const long nbt = (long)npanels * NR, vs = (long)npanels * cin * NR, ms = (long)cout * nbt;
+	if (!L->blas) {
+		FN(products)(L, u, v, vs, npanels, k0, k1, mbuf + k0 * nbt, ms, nbt);
+	} else {
+		for (int e = 0; e < n * n; e++) {
+			const float *ue = u + (long)e * cin * cout;
+			if (L->backward) // rows [k0,k1) of U_e^T, U_e being cin x cout
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k1 - k0, nbt, cin, 1, ue + k0, cout,
+					    v + e * vs, nbt, 0, mbuf + e * ms + k0 * nbt, nbt);
+			else
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k1 - k0, nbt, cin, 1, ue + (long)k0 * cin,
+					    cin, v + e * vs, nbt, 0, mbuf + e * ms + k0 * nbt, nbt);
+		}
+	}
 	FN(outputs)(L, mbuf + k0 * nbt, ms, nbt, bias, out, mask, g0, g1, k0, k1);
 }
 

@@ -14,6 +14,7 @@ typedef struct {
 	int h, w;
 	int gw;       // groups of vw tiles per tile row
 	int kc;       // output channels per chunk of products (panel strategy)
+	int blas;     // blocked strategy: 1 for OpenBLAS sgemm products, 0 for the micro-kernel
 	int backward; // 0: out = relu(conv(in) + bias) and its mask;
 	              // 1: out = input gradient from in (the output gradient, masked)
 } wg_layer;
