@@ -92,7 +92,7 @@ func (ws *Workspace) convForward(c Conv, x, out []float32, mask []byte, h, w int
 }
 
 // convBackward computes dx from dy, the gradient of the rectified output,
-// counting dy only where the mask is set.
+// which it zeroes in place where the mask is clear.
 func (ws *Workspace) convBackward(c Conv, dy []float32, mask []byte, dx []float32, h, w int) error {
 	if ws.algo == GEMM {
 		ws.gemmBackward(c, dy, mask, dx, h, w)

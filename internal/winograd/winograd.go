@@ -181,7 +181,7 @@ func (f *Filter) Forward(r *Runner, x, bias, y []float32, mask []byte, h, w int)
 }
 
 // Backward computes dx, the gradient of the input of Forward, from dy, the
-// gradient of its output; dy counts only where mask's bit is set.
+// gradient of its output, which it first zeroes where mask's bit is clear.
 func (f *Filter) Backward(r *Runner, dy []float32, mask []byte, dx []float32, h, w int) {
 	f.run(r, true, dy, nil, dx, mask, h, w)
 }
@@ -218,9 +218,14 @@ func (f *Filter) run(s *Runner, backward bool, in, bias, out []float32, mask []b
 	if backward {
 		L.backward = 1
 	}
-	var inMask, outMask *C.uint8_t
-	if len(mask) > 0 && backward {
-		inMask = (*C.uint8_t)(&mask[0])
+	var outMask *C.uint8_t
+	if backward {
+		stride := (w + 7) / 8
+		par(cin, func(_, lo, hi int) {
+			if lo < hi {
+				C.wg_apply_mask(ptr(in[lo*h*w:]), (*C.uint8_t)(&mask[lo*h*stride]), C.long((hi-lo)*h), C.int(w))
+			}
+		})
 	} else if len(mask) > 0 {
 		outMask = (*C.uint8_t)(&mask[0])
 	}
@@ -235,7 +240,7 @@ func (f *Filter) run(s *Runner, backward bool, in, bias, out []float32, mask []b
 		for k := range workers {
 			s.own[k] = grow(s.own[k], n*n*(cin+kc)*nr+tmp)
 		}
-		panelFuncs[isa](&L, pin, inMask, pu, pbias, pout, outMask, par, s)
+		panelFuncs[isa](&L, pin, pu, pbias, pout, outMask, par, s)
 		return
 	}
 	// Blocked: panels per block.
@@ -251,7 +256,7 @@ func (f *Filter) run(s *Runner, backward bool, in, bias, out []float32, mask []b
 	for g0 := 0; g0 < ng; g0 += bg {
 		g1 := min(ng, g0+bg)
 		par(cin, func(k, lo, hi int) {
-			input(&L, pin, inMask, C.int(g0), C.int(g1), C.int(lo), C.int(hi), pv, ptr(s.own[k]))
+			input(&L, pin, C.int(g0), C.int(g1), C.int(lo), C.int(hi), pv, ptr(s.own[k]))
 		})
 		par((cout+3)/4, func(k, lo, hi int) {
 			output(&L, pu, pv, pbias, pout, outMask, C.int(g0), C.int(g1), C.int(4*lo), C.int(min(cout, 4*hi)), pm)
@@ -259,21 +264,21 @@ func (f *Filter) run(s *Runner, backward bool, in, bias, out []float32, mask []b
 	}
 }
 
-type inputFunc func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float)
+type inputFunc func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float)
 type outputFunc func(L *C.wg_layer, u, v, bias, out *C.float, mask *C.uint8_t, g0, g1, k0, k1 C.int, m *C.float)
 
 // panelFunc runs the panel strategy, the workers splitting the panels.
-type panelFunc func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Runner)
+type panelFunc func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner)
 
 var inputFuncs = map[ISA]inputFunc{
-	AVX2: func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float) {
-		C.wg_input_avx2(L, in, mask, g0, g1, c0, c1, v, tmp)
+	AVX2: func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float) {
+		C.wg_input_avx2(L, in, g0, g1, c0, c1, v, tmp)
 	},
-	AVX512: func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float) {
-		C.wg_input_avx512(L, in, mask, g0, g1, c0, c1, v, tmp)
+	AVX512: func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float) {
+		C.wg_input_avx512(L, in, g0, g1, c0, c1, v, tmp)
 	},
-	WideAVX2: func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float) {
-		C.wg_input_wide_avx2(L, in, mask, g0, g1, c0, c1, v, tmp)
+	WideAVX2: func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float) {
+		C.wg_input_wide_avx2(L, in, g0, g1, c0, c1, v, tmp)
 	},
 }
 
@@ -290,22 +295,22 @@ var outputFuncs = map[ISA]outputFunc{
 }
 
 var panelFuncs = map[ISA]panelFunc{
-	AVX2: func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Runner) {
+	AVX2: func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner) {
 		ng := int(L.h+L.m-1) / int(L.m) * int(L.gw)
 		par((ng+2)/3, func(k, lo, hi int) {
-			C.wg_panels_avx2(L, in, inMask, u, bias, out, outMask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
+			C.wg_panels_avx2(L, in, u, bias, out, mask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
 		})
 	},
-	AVX512: func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Runner) {
+	AVX512: func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner) {
 		ng := int(L.h+L.m-1) / int(L.m) * int(L.gw)
 		par((ng+2)/3, func(k, lo, hi int) {
-			C.wg_panels_avx512(L, in, inMask, u, bias, out, outMask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
+			C.wg_panels_avx512(L, in, u, bias, out, mask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
 		})
 	},
-	WideAVX2: func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Runner) {
+	WideAVX2: func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner) {
 		ng := int(L.h+L.m-1) / int(L.m) * int(L.gw)
 		par((ng+2)/3, func(k, lo, hi int) {
-			C.wg_panels_wide_avx2(L, in, inMask, u, bias, out, outMask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
+			C.wg_panels_wide_avx2(L, in, u, bias, out, mask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
 		})
 	},
 }
