@@ -14,7 +14,7 @@ import (
 func Gram(s Scaling, f []float32, c, m int) []float32 {
 	g, _, _ := s.Factors(c, m)
 	out := make([]float32, c*c)
-	blas.Sgemm(false, true, c, c, m, float32(g), f, m, f, m, 0, out, c)
+	blas.Gram(runtime.GOMAXPROCS(0), c, m, float32(g), f, out)
 	return out
 }
 
@@ -55,7 +55,7 @@ func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
 	diff := make([]float32, c*c) // G - A of the last forward pass
 	return scalarLoss("style_"+name, f,
 		func(x []float32) float64 {
-			blas.SgemmRows(runtime.GOMAXPROCS(0), false, true, c, c, m, float32(gs), x, m, x, m, 0, diff, c)
+			blas.Gram(runtime.GOMAXPROCS(0), c, m, float32(gs), x, diff)
 			var sum float64
 			for i := range diff {
 				diff[i] -= a[i]
