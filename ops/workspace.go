@@ -155,10 +155,12 @@ func (ws *Workspace) Transient(n *G.Node) error {
 }
 
 // Release gives the memory of the outputs of nodes, made by Stylelab ops on
-// this workspace, back to the workspace for the ops of later graphs. Their
-// values must not be read afterwards, nor their graph run again: graph
-// builders call it when they discard a graph whose outputs they have copied.
+// this workspace, back to the workspace for the ops of later graphs, in
+// place of what an earlier Release gave and no op took. Their values must
+// not be read afterwards, nor their graph run again: graph builders call it
+// when they discard a graph whose outputs they have copied.
 func (ws *Workspace) Release(nodes ...*G.Node) {
+	clear(ws.pool)
 	for _, n := range nodes {
 		if op, ok := n.Op().(*Op); ok && op.ws == ws {
 			op.release()
