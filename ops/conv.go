@@ -50,7 +50,7 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
 			needMask = true
 			back := NewOp(Spec{
-				Name: c.Name + "_grad", In: []bool{true},
+				Name: c.Name + "_grad", In: []bool{true}, Backward: true,
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) {
 					_, h, w, err := CHW(s[0])
 					return tensor.Shape{c.Cin, h, w}, err

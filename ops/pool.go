@@ -64,7 +64,7 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 		},
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
 			back := NewOp(Spec{
-				Name: name + "_grad", In: []bool{true, true},
+				Name: name + "_grad", In: []bool{true, true}, Backward: true,
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
 				Do: func(dx []float32, s tensor.Shape, in []G.Value) (float32, error) {
 					dy, err := Floats(in[1])
