@@ -191,6 +191,7 @@ func (o *Op) mayOverwrite() bool {
 	o.inPlace = 1
 	return true
 }
+
 func (o *Op) String() string { return o.spec.Name }
 
 // WriteHash makes every instance distinct: two convolutions with the same
