@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stylelab/stylelab/ops"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -145,5 +146,109 @@ func TestBadTargets(t *testing.T) {
 	}
 	if _, err := ParseScaling("gatys2015"); err == nil || !strings.Contains(err.Error(), "paper, johnson") {
 		t.Errorf("unknown scaling: %v", err)
+	}
+}
+
+// scaled is a Stylelab op computing 2x, so that the losses' input is made
+// by an op (as VGG's features are) and its gradient may be computed in place.
+func scaled(x *G.Node) (*G.Node, error) {
+	op := ops.NewOp(ops.Spec{
+		Name: "scaled", In: []bool{true},
+		Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
+		Do: func(out []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+			v, err := ops.Floats(in[0])
+			for i := range v {
+				out[i] = 2 * v[i]
+			}
+			return 0, err
+		},
+		Grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			back := ops.NewOp(ops.Spec{
+				Name: "scaled_grad", In: []bool{true}, Backward: true,
+				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
+				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
+					g, err := ops.Floats(in[0])
+					for i := range g {
+						dx[i] = 2 * g[i]
+					}
+					return 0, err
+				},
+			})
+			n, err := back.Apply(dy)
+			return G.Nodes{n}, err
+		},
+	})
+	return op.Apply(x)
+}
+
+// TestGradientsInPlace checks that the style and content gradients, which
+// overwrite their feature map when nothing else reads it, equal the ones
+// computed into memory of their own: with one loss on the map (in place)
+// and with both on it (not in place), twice in a row.
+func TestGradientsInPlace(t *testing.T) {
+	paper, _ := ParseScaling("paper")
+	const c, h, w = 3, 4, 5
+	f := make([]float32, c*h*w)
+	for i := range f {
+		f[i] = float32(i%7) - 2.5
+	}
+	p := make([]float32, c*h*w)
+	a := Gram(paper, p, c, h*w) // of zeros
+	style := func(x *G.Node) (*G.Node, error) { return Style(paper, "s", x, a) }
+	content := func(x *G.Node) (*G.Node, error) { return Content(paper, "c", x, p) }
+	_, wantStyle := eval(t, f, c, h, w, func(x *G.Node) (*G.Node, error) {
+		s, err := scaled(x)
+		if err != nil {
+			return nil, err
+		}
+		return style(s)
+	})
+	for run := 0; run < 2; run++ {
+		for _, both := range []bool{false, true} {
+			g := G.NewGraph()
+			x := G.NewTensor(g, tensor.Float32, 3, G.WithShape(c, h, w), G.WithName("x"))
+			s, err := scaled(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cost, err := style(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if both {
+				ct, err := content(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cost, err = G.Add(cost, ct); err != nil {
+					t.Fatal(err)
+				}
+			}
+			grads, err := G.Grad(cost, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := G.Let(x, tensor.New(tensor.WithShape(c, h, w), tensor.WithBacking(append([]float32(nil), f...)))); err != nil {
+				t.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g)
+			if err := vm.RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			// With one loss the map now holds its gradient; with two it is intact.
+			if kept := s.Value().Data().([]float32)[1] == 2*f[1]; kept != both {
+				t.Errorf("run %d, both=%v: feature map kept: %v", run, both, kept)
+			}
+			got := grads[0].Value().Data().([]float32)
+			for i, want := range wantStyle {
+				if both {
+					want += 2 * 2 * 0.5 * 2 * f[i] // content: d/dx 1/2 (2x)^2 = 4x
+				}
+				if math.Abs(float64(got[i]-want)) > 1e-5*math.Max(1, math.Abs(float64(want))) {
+					t.Fatalf("run %d, both=%v: gradient %d is %g, want %g", run, both, i, got[i], want)
+				}
+			}
+			vm.Close()
+		}
 	}
 }

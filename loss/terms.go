@@ -3,6 +3,7 @@ package loss
 import (
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/stylelab/stylelab/internal/blas"
 	"github.com/stylelab/stylelab/ops"
@@ -14,7 +15,7 @@ import (
 func Gram(s Scaling, f []float32, c, m int) []float32 {
 	g, _, _ := s.Factors(c, m)
 	out := make([]float32, c*c)
-	blas.Sgemm(false, true, c, c, m, float32(g), f, m, f, m, 0, out, c)
+	blas.Gram(runtime.GOMAXPROCS(0), c, m, float32(g), f, out)
 	return out
 }
 
@@ -26,6 +27,12 @@ func Content(s Scaling, name string, f *G.Node, p []float32) (*G.Node, error) {
 		return nil, fmt.Errorf("loss: content target for %s has %d values, want %v", name, len(p), f.Shape())
 	}
 	_, _, k := s.Factors(c, h*w)
+	grad := func(dx, x []float32, g float32) {
+		a := float32(2*k) * g
+		for i, v := range x {
+			dx[i] = a * (v - p[i])
+		}
+	}
 	return scalarLoss("content_"+name, f,
 		func(x []float32) float64 {
 			var sum float64
@@ -35,12 +42,7 @@ func Content(s Scaling, name string, f *G.Node, p []float32) (*G.Node, error) {
 			}
 			return k * sum
 		},
-		func(dx, x []float32, g float32) {
-			a := float32(2*k) * g
-			for i, v := range x {
-				dx[i] = a * (v - p[i])
-			}
-		})
+		grad, func(x []float32, g float32) { grad(x, x, g) })
 }
 
 // Style adds the style loss E_l of feature node f against the target Gram
@@ -53,9 +55,11 @@ func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
 	m := h * w
 	gs, ss, _ := s.Factors(c, m)
 	diff := make([]float32, c*c) // G - A of the last forward pass
+	workers := runtime.GOMAXPROCS(0)
+	var tmp [][]float32 // each worker's block of columns of the gradient, computed in place
 	return scalarLoss("style_"+name, f,
 		func(x []float32) float64 {
-			blas.SgemmRows(runtime.GOMAXPROCS(0), false, true, c, c, m, float32(gs), x, m, x, m, 0, diff, c)
+			blas.Gram(runtime.GOMAXPROCS(0), c, m, float32(gs), x, diff)
 			var sum float64
 			for i := range diff {
 				diff[i] -= a[i]
@@ -65,8 +69,44 @@ func Style(s Scaling, name string, f *G.Node, a []float32) (*G.Node, error) {
 		},
 		func(dx, x []float32, g float32) {
 			// dE/dF = 4 * style * gram * (G - A) F, as G - A is symmetric.
-			blas.SgemmRows(runtime.GOMAXPROCS(0), false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
+			blas.SgemmRows(workers, false, false, c, m, c, float32(4*ss*gs)*g, diff, c, x, m, 0, dx, m)
+		},
+		func(x []float32, g float32) {
+			// Each worker replaces its columns of F, a block at a time, by
+			// the gradient's, which depend only on those columns.
+			const block = 256
+			if tmp == nil {
+				tmp = make([][]float32, workers)
+				for k := range tmp {
+					tmp[k] = make([]float32, c*block)
+				}
+			}
+			alpha := float32(4*ss*gs) * g
+			parallel(workers, m, func(k, lo, hi int) {
+				for j0 := lo; j0 < hi; j0 += block {
+					n := min(block, hi-j0)
+					blas.Sgemm(false, false, c, n, c, alpha, diff, c, x[j0:], m, 0, tmp[k], n)
+					for i := 0; i < c; i++ {
+						copy(x[i*m+j0:i*m+j0+n], tmp[k][i*n:(i+1)*n])
+					}
+				}
+			})
 		})
+}
+
+// parallel splits [0,n) into one contiguous range per worker and runs
+// f(worker, lo, hi) on each.
+func parallel(workers, n int, f func(k, lo, hi int)) {
+	workers = max(1, min(workers, n))
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(k, n*k/workers, n*(k+1)/workers)
+		}()
+	}
+	wg.Wait()
 }
 
 // TotalVariation adds sum (x[i,j+1]-x[i,j])^2 + (x[i+1,j]-x[i,j])^2 over the
@@ -88,13 +128,16 @@ func TotalVariation(x *G.Node) (*G.Node, error) {
 				dx[j] += 2 * g * d
 				dx[i] -= 2 * g * d
 			})
-		})
+		}, nil)
 }
 
 // scalarLoss makes a loss op of one tensor input: value computes the loss;
 // grad writes g times the loss's gradient with respect to the input into dx.
-// grad runs after value on the same input, so it may use what value kept.
-func scalarLoss(name string, x *G.Node, value func(x []float32) float64, grad func(dx, x []float32, g float32)) (*G.Node, error) {
+// inPlace, if not nil, writes the same into x itself: the backward pass
+// uses it when nothing reads the input afterwards (a feature map once its
+// losses are differentiated), saving the gradient's memory. grad and
+// inPlace run after value on the same input, so they may use what value kept.
+func scalarLoss(name string, x *G.Node, value func(x []float32) float64, grad func(dx, x []float32, g float32), inPlace func(x []float32, g float32)) (*G.Node, error) {
 	op := ops.NewOp(ops.Spec{
 		Name: name, In: []bool{true}, Scalar: true,
 		Do: func(_ []float32, _ tensor.Shape, in []G.Value) (float32, error) {
@@ -105,8 +148,8 @@ func scalarLoss(name string, x *G.Node, value func(x []float32) float64, grad fu
 			return float32(value(v)), nil
 		},
 		Grad: func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
-			back := ops.NewOp(ops.Spec{
-				Name: name + "_grad", In: []bool{true, false},
+			spec := ops.Spec{
+				Name: name + "_grad", In: []bool{true, false}, Backward: true,
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
 				Do: func(dx []float32, _ tensor.Shape, in []G.Value) (float32, error) {
 					v, err := ops.Floats(in[0])
@@ -120,7 +163,18 @@ func scalarLoss(name string, x *G.Node, value func(x []float32) float64, grad fu
 					grad(dx, v, scale)
 					return 0, nil
 				},
-			})
+			}
+			if inPlace != nil {
+				spec.InPlace = func(x []float32, in []G.Value) error {
+					scale, err := ops.Scalar(in[1])
+					if err != nil {
+						return err
+					}
+					inPlace(x, scale)
+					return nil
+				}
+			}
+			back := ops.NewOp(spec)
 			dx, err := back.Apply(in[0], g)
 			return G.Nodes{dx}, err
 		},

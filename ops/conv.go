@@ -50,7 +50,7 @@ func ConvReLU(ws *Workspace, c Conv, x *G.Node) (*G.Node, error) {
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
 			needMask = true
 			back := NewOp(Spec{
-				Name: c.Name + "_grad", In: []bool{true},
+				Name: c.Name + "_grad", In: []bool{true}, Backward: true,
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) {
 					_, h, w, err := CHW(s[0])
 					return tensor.Shape{c.Cin, h, w}, err
@@ -87,12 +87,12 @@ func (ws *Workspace) convForward(c Conv, x, out []float32, mask []byte, h, w int
 	if err != nil {
 		return err
 	}
-	f.Forward(ws.isa, ws.parallel, ws.workers, &ws.scratch, x, c.Bias, out, mask, h, w)
+	f.Forward(&ws.runner, x, c.Bias, out, mask, h, w)
 	return nil
 }
 
 // convBackward computes dx from dy, the gradient of the rectified output,
-// counting dy only where the mask is set.
+// which it zeroes in place where the mask is clear.
 func (ws *Workspace) convBackward(c Conv, dy []float32, mask []byte, dx []float32, h, w int) error {
 	if ws.algo == GEMM {
 		ws.gemmBackward(c, dy, mask, dx, h, w)
@@ -102,7 +102,7 @@ func (ws *Workspace) convBackward(c Conv, dy []float32, mask []byte, dx []float3
 	if err != nil {
 		return err
 	}
-	f.Backward(ws.isa, ws.parallel, ws.workers, &ws.scratch, dy, mask, dx, h, w)
+	f.Backward(&ws.runner, dy, mask, dx, h, w)
 	return nil
 }
 

@@ -26,6 +26,15 @@ type Spec struct {
 	// Grad builds the nodes of the gradients with respect to the inputs
 	// (nil for inputs that are not differentiated). Optional.
 	Grad func(in G.Nodes, output, grad *G.Node) (G.Nodes, error)
+	// Backward says the op is part of a backward pass: it runs after every
+	// forward op, and reads its inputs' values.
+	Backward bool
+	// InPlace, optional for a backward op whose output has the shape of its
+	// first input, computes what Do does into the first input's memory,
+	// which it may read as it goes. The op uses it instead of Do when no
+	// other backward op reads that input, saving the output's memory: the
+	// input's value is then lost after the run.
+	InPlace func(inout []float32, in []G.Value) error
 }
 
 // Op adapts a Spec to gorgonia's Op and SDOp interfaces.
@@ -38,6 +47,8 @@ type Op struct {
 	ws        *Workspace
 	transient bool
 	shapeOnly int
+	inputs    G.Nodes // as applied
+	inPlace   int     // whether InPlace is safe: 0 not yet known, 1 yes, -1 no
 }
 
 // NewOp returns an op computing spec.
@@ -45,6 +56,7 @@ func NewOp(spec Spec) *Op { return &Op{spec: spec} }
 
 // Apply adds the op to the graph of its inputs.
 func (o *Op) Apply(in ...*G.Node) (*G.Node, error) {
+	o.inputs = in
 	n, err := G.ApplyOp(o, in...)
 	if err != nil {
 		return nil, fmt.Errorf("ops: %s: %w", o.spec.Name, err)
@@ -96,6 +108,16 @@ func (o *Op) Do(in ...G.Value) (G.Value, error) {
 		}
 		return G.NewF32(v), nil
 	}
+	if o.spec.InPlace != nil && o.mayOverwrite() {
+		x, err := Floats(in[0])
+		if err != nil {
+			return nil, fmt.Errorf("ops: %s: %w", o.spec.Name, err)
+		}
+		if err := o.spec.InPlace(x, in); err != nil {
+			return nil, fmt.Errorf("ops: %s: %w", o.spec.Name, err)
+		}
+		return in[0], nil
+	}
 	shapes := make([]tensor.Shape, len(in))
 	for i, v := range in {
 		shapes[i] = v.Shape()
@@ -135,7 +157,42 @@ func (o *Op) release() {
 func (o *Op) ReturnsPtr() bool     { return true }
 func (o *Op) CallsExtern() bool    { return false }
 func (o *Op) OverwritesInput() int { return -1 }
-func (o *Op) String() string       { return o.spec.Name }
+
+// mayOverwrite reports whether the backward op o may overwrite its first
+// input: the input is made by a Stylelab op (not given to the graph), and
+// every other op reading it is a Stylelab forward op, which runs before any
+// backward op, or reads only its shape. The answer is found once, when the
+// graph is complete.
+func (o *Op) mayOverwrite() bool {
+	if o.inPlace != 0 {
+		return o.inPlace > 0
+	}
+	o.inPlace = -1
+	x := o.inputs[0]
+	if _, ok := x.Op().(*Op); !ok || !o.spec.Backward {
+		return false
+	}
+	users := x.Graph().To(x.ID())
+	for users.Next() {
+		u := users.Node().(*G.Node)
+		op, ok := u.Op().(*Op)
+		if !ok {
+			return false
+		}
+		if op == o || !op.spec.Backward {
+			continue
+		}
+		for i, in := range op.inputs {
+			if in == x && i >= op.shapeOnly {
+				return false
+			}
+		}
+	}
+	o.inPlace = 1
+	return true
+}
+
+func (o *Op) String() string { return o.spec.Name }
 
 // WriteHash makes every instance distinct: two convolutions with the same
 // shapes but different weights must never be merged by the graph.

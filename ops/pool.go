@@ -64,7 +64,7 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 		},
 		Grad: func(in G.Nodes, y, dy *G.Node) (G.Nodes, error) {
 			back := NewOp(Spec{
-				Name: name + "_grad", In: []bool{true, true},
+				Name: name + "_grad", In: []bool{true, true}, Backward: true,
 				Shape: func(s []tensor.Shape) (tensor.Shape, error) { return s[0], nil },
 				Do: func(dx []float32, s tensor.Shape, in []G.Value) (float32, error) {
 					dy, err := Floats(in[1])
@@ -72,7 +72,6 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 						return 0, err
 					}
 					c, ih, iw := s[0], s[1], s[2]
-					clear(dx)
 					ws.parallel(c, func(_, lo, hi int) { unpool(kind, dy, dx, argmax, lo, hi, ih, iw, ih/2, iw/2) })
 					return 0, nil
 				},
@@ -91,49 +90,62 @@ func Pool2x2(ws *Workspace, name string, kind Pooling, x *G.Node) (*G.Node, erro
 // pool computes output channels [lo,hi) (h x w) from x (ih x iw).
 func pool(kind Pooling, x, out []float32, argmax []int32, lo, hi, ih, iw, h, w int) {
 	for c := lo; c < hi; c++ {
-		in, o := x[c*ih*iw:], out[c*h*w:]
 		for y := 0; y < h; y++ {
-			r0, r1 := in[2*y*iw:], in[(2*y+1)*iw:]
-			for xo := 0; xo < w; xo++ {
-				a, b, d, e := r0[2*xo], r0[2*xo+1], r1[2*xo], r1[2*xo+1]
-				if kind == AvgPool {
-					o[y*w+xo] = (a + b + d + e) * 0.25
-					continue
+			at := c*ih*iw + 2*y*iw // index of row 2y in x
+			r0, r1 := x[at:][:2*w], x[at+iw:][:2*w]
+			o := out[(c*h+y)*w:][:w]
+			if kind == AvgPool {
+				for xo := range o {
+					o[xo] = (r0[2*xo] + r0[2*xo+1] + r1[2*xo] + r1[2*xo+1]) * 0.25
 				}
-				best, at := a, 2*y*iw+2*xo
-				if b > best {
-					best, at = b, 2*y*iw+2*xo+1
+				continue
+			}
+			am := argmax[(c*h+y)*w:][:w]
+			for xo := range o {
+				best, i := r0[2*xo], 2*xo
+				if v := r0[2*xo+1]; v > best {
+					best, i = v, 2*xo+1
 				}
-				if d > best {
-					best, at = d, (2*y+1)*iw+2*xo
+				if v := r1[2*xo]; v > best {
+					best, i = v, iw+2*xo
 				}
-				if e > best {
-					best, at = e, (2*y+1)*iw+2*xo+1
+				if v := r1[2*xo+1]; v > best {
+					best, i = v, iw+2*xo+1
 				}
-				o[y*w+xo], argmax[c*h*w+y*w+xo] = best, int32(at)
+				o[xo], am[xo] = best, int32(2*y*iw+i)
 			}
 		}
 	}
 }
 
-// unpool routes the gradient dy (h x w per channel) back to dx (ih x iw).
+// unpool writes the gradient dx (ih x iw per channel) of channels [lo,hi)
+// from dy (h x w): a quarter of each output's gradient to its window for
+// average pooling, all of it to the maximum for max pooling, and zero
+// elsewhere (the odd last row and column).
 func unpool(kind Pooling, dy, dx []float32, argmax []int32, lo, hi, ih, iw, h, w int) {
 	for c := lo; c < hi; c++ {
 		g, d := dy[c*h*w:][:h*w], dx[c*ih*iw:][:ih*iw]
 		if kind == MaxPool {
+			clear(d)
 			for i, v := range g {
 				d[argmax[c*h*w+i]] += v
 			}
 			continue
 		}
 		for y := 0; y < h; y++ {
-			for xo := 0; xo < w; xo++ {
-				v := g[y*w+xo] * 0.25
-				d[2*y*iw+2*xo] += v
-				d[2*y*iw+2*xo+1] += v
-				d[(2*y+1)*iw+2*xo] += v
-				d[(2*y+1)*iw+2*xo+1] += v
+			gr := g[y*w:][:w]
+			d0, d1 := d[2*y*iw:][:iw], d[(2*y+1)*iw:][:iw]
+			for xo, v := range gr {
+				v *= 0.25
+				d0[2*xo], d0[2*xo+1] = v, v
+				d1[2*xo], d1[2*xo+1] = v, v
 			}
+			if iw > 2*w {
+				d0[iw-1], d1[iw-1] = 0, 0
+			}
+		}
+		if ih > 2*h {
+			clear(d[(ih-1)*iw:])
 		}
 	}
 }

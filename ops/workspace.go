@@ -71,7 +71,7 @@ type Workspace struct {
 	algo    Algorithm
 	isa     winograd.ISA
 	filters map[filterKey]*winograd.Filter
-	scratch winograd.Scratch
+	runner  winograd.Runner
 	slots   [2][]float32        // outputs that live only until the next op has read them
 	pool    map[int][][]float32 // released outputs by length, for later graphs
 }
@@ -90,7 +90,10 @@ func NewWorkspace() *Workspace {
 	blas.SetThreads(1)
 	n := runtime.GOMAXPROCS(0)
 	ws := &Workspace{workers: n, cols: make([][]float32, n), isa: winograd.Detect(), filters: map[filterKey]*winograd.Filter{}, pool: map[int][][]float32{}}
-	ws.algo = GEMM // Winograd is not yet recorded per run: chosen explicitly only
+	ws.runner = winograd.Runner{ISA: ws.isa, Parallel: ws.parallel, Workers: n}
+	if ws.isa == winograd.None {
+		ws.algo = GEMM
+	}
 	return ws
 }
 
@@ -129,7 +132,7 @@ func (ws *Workspace) filter(c Conv, tile int) (*winograd.Filter, error) {
 	if f, ok := ws.filters[key]; ok {
 		return f, nil
 	}
-	f, err := winograd.NewFilter(tile, c.Cout, c.Cin, c.Kernel)
+	f, err := winograd.NewFilter(tile, c.Cout, c.Cin, c.Kernel, ws.parallel)
 	if err != nil {
 		return nil, err
 	}
@@ -153,10 +156,12 @@ func (ws *Workspace) Transient(n *G.Node) error {
 }
 
 // Release gives the memory of the outputs of nodes, made by Stylelab ops on
-// this workspace, back to the workspace for the ops of later graphs. Their
-// values must not be read afterwards, nor their graph run again: graph
-// builders call it when they discard a graph whose outputs they have copied.
+// this workspace, back to the workspace for the ops of later graphs, in
+// place of what an earlier Release gave and no op took. Their values must
+// not be read afterwards, nor their graph run again: graph builders call it
+// when they discard a graph whose outputs they have copied.
 func (ws *Workspace) Release(nodes ...*G.Node) {
+	clear(ws.pool)
 	for _, n := range nodes {
 		if op, ok := n.Op().(*Op); ok && op.ws == ws {
 			op.release()

@@ -33,6 +33,7 @@ go build -o "$dir/stylelab" ./cmd/stylelab
 export STYLELAB_CACHE=$dir/cache
 "$dir/stylelab" bench -child 32 -n 1 -weights "$weights" >/dev/null
 results=$dir/results.jsonl
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
   for s in ${sizes//,/ }; do
     # Odd rounds start with Stylelab, even rounds with PyTorch.
@@ -49,7 +50,7 @@ for ((r = 1; r <= rounds; r++)); do
     done
   done
 done
-/usr/bin/python3 - "$results" <<'PY'
+/usr/bin/python3 - "$results" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, statistics, sys
 
 runs = [json.loads(l) for l in open(sys.argv[1])]
@@ -112,4 +113,5 @@ print(f"rounds: {max(r['round'] for r in runs)} per side, alternating; seconds p
 print(f"stylelab: {first.get('algorithm', '?')} convolution ({first.get('isa', '?')}); pytorch {torch['torch']}, {torch['threads']} threads")
 print(f"GFLOP/s: direct-convolution FLOPs of the convolutions (forward and input gradient), {flops(512) / 1e9:.0f} GFLOP per iteration at 512 px, over the best time")
 print(f"FP32 peak {pk:.0f} GFLOP/s = {how}")
+print(f"load average (1, 5, 15 min): {sys.argv[2]} before, {sys.argv[3]} after, on {sum(1 for l in open('/proc/cpuinfo') if l.startswith('processor'))} cores")
 PY

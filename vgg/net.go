@@ -174,9 +174,11 @@ func (m *Model) Features(input []float32, h, w int, taps []string, pooling Pooli
 		s := n.Shape()
 		out[name] = Feature{C: s[0], H: s[1], W: s[2], Data: append([]float32(nil), data...)}
 	}
+	released := make([]*G.Node, 0, len(nodes))
 	for _, n := range nodes {
-		m.ws.Release(n) // for the graphs that follow, at this image size
+		released = append(released, n)
 	}
+	m.ws.Release(released...) // for the graphs that follow, at this image size
 	return out, nil
 }
 

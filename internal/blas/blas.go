@@ -8,7 +8,10 @@ package blas
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 func trans(t bool) C.enum_CBLAS_TRANSPOSE {
 	if t {
@@ -37,6 +40,56 @@ func Sgemv(transA bool, m, n int, alpha float32, a []float32, lda int, x []float
 	}
 	C.cblas_sgemv(C.CblasRowMajor, trans(transA), C.blasint(m), C.blasint(n), C.float(alpha),
 		(*C.float)(&a[0]), C.blasint(lda), (*C.float)(&x[0]), 1, C.float(beta), (*C.float)(&y[0]), 1)
+}
+
+// SsyrkUpper computes the upper triangle of C = alpha*A*A^T + beta*C for an
+// n x k matrix A; the strictly lower triangle of C is left alone.
+func SsyrkUpper(n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+	if n == 0 {
+		return
+	}
+	if k == 0 || len(a) < (n-1)*lda+k || len(c) < (n-1)*ldc+n {
+		panic(fmt.Sprintf("blas: Ssyrk %dx%d with buffers %d, %d", n, k, len(a), len(c)))
+	}
+	C.cblas_ssyrk(C.CblasRowMajor, C.CblasUpper, C.CblasNoTrans, C.blasint(n), C.blasint(k), C.float(alpha),
+		(*C.float)(&a[0]), C.blasint(lda), C.float(beta), (*C.float)(&c[0]), C.blasint(ldc))
+}
+
+// Gram computes the symmetric c x c matrix G = alpha*F*F^T of a c x m
+// matrix F, split among workers goroutines by bands of rows sized so that
+// each computes as many products of its band's upper triangle: a
+// triangular block with Ssyrk and the block right of it with Sgemm. The
+// lower triangle is copied from the upper. The split depends only on c and
+// workers, so results are the same from run to run.
+func Gram(workers, c, m int, alpha float32, f []float32, g []float32) {
+	workers = max(1, min(workers, c))
+	bounds := make([]int, workers+1)
+	for k := 1; k <= workers; k++ {
+		// Row i has c-i products; rows [0,b) have c*b - b*b/2 of the c*c/2.
+		bounds[k] = int(math.Round(float64(c) * (1 - math.Sqrt(1-float64(k)/float64(workers)))))
+	}
+	done := make(chan struct{}, workers)
+	for k := 0; k < workers; k++ {
+		lo, hi := bounds[k], bounds[k+1]
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if lo == hi {
+				return
+			}
+			SsyrkUpper(hi-lo, m, alpha, f[lo*m:], m, 0, g[lo*c+lo:], c)
+			if hi < c {
+				Sgemm(false, true, hi-lo, c-hi, m, alpha, f[lo*m:], m, f[hi*m:], m, 0, g[lo*c+hi:], c)
+			}
+		}()
+	}
+	for k := 0; k < workers; k++ {
+		<-done
+	}
+	for i := 0; i < c; i++ {
+		for j := 0; j < i; j++ {
+			g[i*c+j] = g[j*c+i]
+		}
+	}
 }
 
 // Threads is the number of threads OpenBLAS uses.

@@ -35,23 +35,35 @@ func BenchmarkVGG(b *testing.B) {
 		mask := make([]byte, MaskBytes(s.cout, s.size, s.size))
 		flops := 2 * 9 * float64(s.cin*s.cout*s.size*s.size)
 		for _, tile := range Tiles() {
-			f, _ := NewFilter(tile, s.cout, s.cin, kernel)
-			var scratch Scratch
-			isa := Detect()
-			b.Run(fmt.Sprintf("%dx%dx%d/F%d/forward", s.cin, s.cout, s.size, tile), func(b *testing.B) {
-				cpu0 := cpuTime()
-				for i := 0; i < b.N; i++ {
-					f.Forward(isa, split(workers), workers, &scratch, x, bias, y, mask, s.size, s.size)
-				}
-				report(b, flops, cpu0)
-			})
-			b.Run(fmt.Sprintf("%dx%dx%d/F%d/backward", s.cin, s.cout, s.size, tile), func(b *testing.B) {
-				cpu0 := cpuTime()
-				for i := 0; i < b.N; i++ {
-					f.Backward(isa, split(workers), workers, &scratch, dy, mask, dx, s.size, s.size)
-				}
-				report(b, flops, cpu0)
-			})
+			f, _ := NewFilter(tile, s.cout, s.cin, kernel, nil)
+			for _, blas := range []bool{false, true} {
+				r := &Runner{ISA: Detect(), Parallel: split(workers), Workers: workers, BLAS: blas}
+				products := map[bool]string{false: "kernel", true: "openblas"}[blas]
+				b.Run(fmt.Sprintf("%dx%dx%d/F%d/%s/forward", s.cin, s.cout, s.size, tile, products), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for i := 0; i < b.N; i++ {
+						f.Forward(r, x, bias, y, mask, s.size, s.size)
+					}
+					report(b, flops, cpu0)
+				})
+				b.Run(fmt.Sprintf("%dx%dx%d/F%d/%s/backward", s.cin, s.cout, s.size, tile, products), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for i := 0; i < b.N; i++ {
+						f.Backward(r, dy, mask, dx, s.size, s.size)
+					}
+					report(b, flops, cpu0)
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkNewFilter transforms a 512x512 layer's kernels (done once per weights).
+func BenchmarkNewFilter(b *testing.B) {
+	kernel := randoms(rand.New(rand.NewPCG(1, 2)), 512*512*9)
+	for i := 0; i < b.N; i++ {
+		if _, err := NewFilter(4, 512, 512, kernel, split(2)); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -20,15 +20,13 @@ static inline void GN(split)(const float *restrict src, float *restrict p)
 
 // GN(input_group) transforms one group's tiles of one channel: it splits
 // each of the group's N input rows into planes, computes BT d B and stores
-// the N*N vectors at dst[e*vs]. A backward pass masks its input and reads
-// each tile flipped in both directions. tmp holds N*M*PW + PW*M floats.
-static void GN(input_group)(const wg_layer *L, const float *in, const uint8_t *mask, int c, int g, float *dst, long vs,
-			    float *tmp)
+// the N*N vectors at dst[e*vs]. A backward pass reads each tile flipped in
+// both directions. tmp holds N*M*PW + PW*M floats.
+static void GN(input_group)(const wg_layer *L, const float *in, int c, int g, float *dst, long vs, float *tmp)
 {
 	const int h = L->h, w = L->w, ty = g / L->gw, x0 = (g % L->gw) * VW * M;
-	const long mstride = (w + 7) / 8;
-	// Rows whose columns x0-1 ... x0-1+PW*M-1 all exist, unmasked, are split in place.
-	const int interior = !mask && x0 >= 1 && x0 - 1 + PW * M <= w;
+	// Rows whose columns x0-1 ... x0-1+PW*M-1 all exist are split in place.
+	const int interior = x0 >= 1 && x0 - 1 + PW * M <= w;
 	float *seg = tmp + N * M * PW;
 	for (int i = 0; i < N; i++) {
 		int y = ty * M - 1 + i;
@@ -38,7 +36,7 @@ static void GN(input_group)(const wg_layer *L, const float *in, const uint8_t *m
 		if (inside && interior)
 			src = row + x0 - 1;
 		else
-			FN(segment)(row, inside && mask ? mask + ((long)c * h + y) * mstride : 0, w, x0, PW * M, seg);
+			FN(segment)(row, w, x0, PW * M, seg);
 		GN(split)(src, tmp + i * M * PW);
 	}
 	vf d[N][N], t[N][N], o[N][N];

@@ -8,8 +8,6 @@
 typedef float FN(vf) __attribute__((vector_size(VW * 4)));
 typedef float FN(vfu) __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 typedef int FN(vi) __attribute__((vector_size(VW * 4)));
-typedef float FN(v8f) __attribute__((vector_size(32), aligned(4), may_alias));
-typedef int FN(v8i) __attribute__((vector_size(32)));
 #define vf FN(vf)
 #define vfu FN(vfu)
 #define vi FN(vi)
@@ -22,9 +20,8 @@ typedef int FN(v8i) __attribute__((vector_size(32)));
 #include "transforms.h"
 
 // FN(segment) copies the len values of row from column x0-1 on into seg,
-// zero outside [0,w) and where mrow (if any) has a clear bit; a nil row is
-// zeros. x0 is a multiple of 8.
-static void FN(segment)(const float *row, const uint8_t *mrow, int w, int x0, int len, float *restrict seg)
+// zero outside [0,w); a nil row is zeros.
+static void FN(segment)(const float *row, int w, int x0, int len, float *restrict seg)
 {
 	if (!row) {
 		memset(seg, 0, sizeof(float) * len);
@@ -35,26 +32,8 @@ static void FN(segment)(const float *row, const uint8_t *mrow, int w, int x0, in
 	if (hi < lo)
 		hi = lo;
 	memset(seg, 0, sizeof(float) * lo);
+	memcpy(seg + lo, row + xs + lo, sizeof(float) * (hi - lo));
 	memset(seg + hi, 0, sizeof(float) * (len - hi));
-	if (!mrow) {
-		memcpy(seg + lo, row + xs + lo, sizeof(float) * (hi - lo));
-		return;
-	}
-	int s = lo;
-	if (s == 0 && s < hi) { // column x0-1, the last of the previous mask byte
-		seg[0] = (mrow[xs >> 3] >> (xs & 7)) & 1 ? row[xs] : 0;
-		s = 1;
-	}
-	const FN(v8i) bit = {1, 2, 4, 8, 16, 32, 64, 128};
-	for (; s + 8 <= hi; s += 8) { // columns from x0 on: whole mask bytes
-		int x = xs + s;
-		FN(v8i) sel = (bit & (int)mrow[x >> 3]) != 0;
-		*(FN(v8f) *)(seg + s) = (FN(v8f))((FN(v8i))(*(const FN(v8f) *)(row + x)) & sel);
-	}
-	for (; s < hi; s++) {
-		int x = xs + s;
-		seg[s] = (mrow[x >> 3] >> (x & 7)) & 1 ? row[x] : 0;
-	}
 }
 
 #define M 2
@@ -67,12 +46,12 @@ static void FN(segment)(const float *row, const uint8_t *mrow, int w, int x0, in
 #include "group.h"
 #undef M
 
-static void FN(input_group)(const wg_layer *L, const float *in, const uint8_t *mask, int c, int g, float *dst, long vs, float *tmp)
+static void FN(input_group)(const wg_layer *L, const float *in, int c, int g, float *dst, long vs, float *tmp)
 {
 	switch (L->m) {
-	case 2: FN(input_group2)(L, in, mask, c, g, dst, vs, tmp); break;
-	case 4: FN(input_group4)(L, in, mask, c, g, dst, vs, tmp); break;
-	case 6: FN(input_group6)(L, in, mask, c, g, dst, vs, tmp); break;
+	case 2: FN(input_group2)(L, in, c, g, dst, vs, tmp); break;
+	case 4: FN(input_group4)(L, in, c, g, dst, vs, tmp); break;
+	case 6: FN(input_group6)(L, in, c, g, dst, vs, tmp); break;
 	}
 }
 
@@ -159,26 +138,40 @@ static void FN(outputs)(const wg_layer *L, const float *c, long cs, long ldc, co
 
 // Blocked strategy, for few tiles or many channels: the workers share a
 // block of groups [g0,g1) (whole panels but the last). FN(wg_input)
-// transforms channels [c0,c1) of the block into v, [e][panel][cin][NR];
-// then FN(wg_output) computes output channels [k0,k1) of every product
-// into mbuf, [e][cout][tiles], and their output transforms.
-void FN(wg_input)(const wg_layer *L, const float *in, const uint8_t *mask, int g0, int g1, int c0, int c1, float *v,
-		  float *tmp)
+// transforms channels [c0,c1) of the block into v, [e][panel][cin][NR]
+// for the micro-kernel or [e][cin][tiles] for OpenBLAS; then FN(wg_output)
+// computes output channels [k0,k1) of every product into mbuf,
+// [e][cout][tiles], and their output transforms.
+void FN(wg_input)(const wg_layer *L, const float *in, int g0, int g1, int c0, int c1, float *v, float *tmp)
 {
-	const long vs = (long)((g1 - g0 + 2) / 3) * L->cin * NR;
+	const long nbt = (long)((g1 - g0 + 2) / 3) * NR, vs = nbt * L->cin;
 	for (int g = g0; g < g1; g++) {
 		int q = g - g0;
-		for (int c = c0; c < c1; c++)
-			FN(input_group)(L, in, mask, c, g, v + ((long)(q / 3) * L->cin + c) * NR + (q % 3) * VW, vs, tmp);
+		for (int c = c0; c < c1; c++) {
+			long at = L->blas ? c * nbt + q * VW : ((long)(q / 3) * L->cin + c) * NR + (q % 3) * VW;
+			FN(input_group)(L, in, c, g, v + at, vs, tmp);
+		}
 	}
 }
 
 void FN(wg_output)(const wg_layer *L, const float *u, const float *v, const float *bias, float *out, uint8_t *mask,
 		   int g0, int g1, int k0, int k1, float *mbuf)
 {
-	const int npanels = (g1 - g0 + 2) / 3;
-	const long nbt = (long)npanels * NR, vs = (long)npanels * L->cin * NR, ms = (long)L->cout * nbt;
-	FN(products)(L, u, v, vs, npanels, k0, k1, mbuf + k0 * nbt, ms, nbt);
+	const int npanels = (g1 - g0 + 2) / 3, n = L->m + 2, cin = L->cin, cout = L->cout;
+	const long nbt = (long)npanels * NR, vs = (long)npanels * cin * NR, ms = (long)cout * nbt;
+	if (!L->blas) {
+		FN(products)(L, u, v, vs, npanels, k0, k1, mbuf + k0 * nbt, ms, nbt);
+	} else {
+		for (int e = 0; e < n * n; e++) {
+			const float *ue = u + (long)e * cin * cout;
+			if (L->backward) // rows [k0,k1) of U_e^T, U_e being cin x cout
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k1 - k0, nbt, cin, 1, ue + k0, cout,
+					    v + e * vs, nbt, 0, mbuf + e * ms + k0 * nbt, nbt);
+			else
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k1 - k0, nbt, cin, 1, ue + (long)k0 * cin,
+					    cin, v + e * vs, nbt, 0, mbuf + e * ms + k0 * nbt, nbt);
+		}
+	}
 	FN(outputs)(L, mbuf + k0 * nbt, ms, nbt, bias, out, mask, g0, g1, k0, k1);
 }
 
@@ -187,8 +180,8 @@ void FN(wg_output)(const wg_layer *L, const float *u, const float *v, const floa
 // whole: its transformed input, then its products and outputs kc channels
 // at a time, all within the core's caches. scratch holds
 // n*n*(cin+kc)*NR + n*M*PW + PW*M floats.
-void FN(wg_panels)(const wg_layer *L, const float *in, const uint8_t *inmask, const float *u, const float *bias,
-		   float *out, uint8_t *outmask, int g0, int g1, float *scratch)
+void FN(wg_panels)(const wg_layer *L, const float *in, const float *u, const float *bias, float *out, uint8_t *mask,
+		   int g0, int g1, float *scratch)
 {
 	const int n = L->m + 2, cin = L->cin, cout = L->cout, kc = L->kc;
 	float *vp = scratch, *mc = vp + (long)n * n * cin * NR, *tmp = mc + (long)n * n * kc * NR;
@@ -196,11 +189,11 @@ void FN(wg_panels)(const wg_layer *L, const float *in, const uint8_t *inmask, co
 		int ge = g + 3 < g1 ? g + 3 : g1;
 		for (int c = 0; c < cin; c++)
 			for (int q = g; q < ge; q++)
-				FN(input_group)(L, in, inmask, c, q, vp + (long)c * NR + (q - g) * VW, (long)cin * NR, tmp);
+				FN(input_group)(L, in, c, q, vp + (long)c * NR + (q - g) * VW, (long)cin * NR, tmp);
 		for (int k = 0; k < cout; k += kc) {
 			int ke = k + kc < cout ? k + kc : cout;
 			FN(products)(L, u, vp, (long)cin * NR, 1, k, ke, mc, (long)kc * NR, NR);
-			FN(outputs)(L, mc, (long)kc * NR, NR, bias, out, outmask, g, ge, k, ke);
+			FN(outputs)(L, mc, (long)kc * NR, NR, bias, out, mask, g, ge, k, ke);
 		}
 	}
 }

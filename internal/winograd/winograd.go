@@ -4,6 +4,7 @@ package winograd
 
 /*
 #cgo CFLAGS: -O3 -std=gnu11 -Wall -Wno-unused-function
+#cgo LDFLAGS: -lopenblas
 #include "winograd.h"
 */
 import "C"
@@ -74,8 +75,9 @@ type Filter struct {
 	u          []float32
 }
 
-// NewFilter transforms kernel ([k][c][3][3]) for output tiles of side tile.
-func NewFilter(tile, k, c int, kernel []float32) (*Filter, error) {
+// NewFilter transforms kernel ([k][c][3][3]) for output tiles of side tile,
+// its output channels split by par (nil: in this goroutine).
+func NewFilter(tile, k, c int, kernel []float32, par Parallel) (*Filter, error) {
 	t, ok := transforms[tile]
 	if !ok {
 		return nil, fmt.Errorf("winograd: no F(%dx%d,3x3): use a tile of 2, 4 or 6", tile, tile)
@@ -86,24 +88,40 @@ func NewFilter(tile, k, c int, kernel []float32) (*Filter, error) {
 	n := tile + 2
 	// Rows past the end are read (and discarded) by the four-row GEMM kernel.
 	f := &Filter{tile: tile, k: k, c: c, u: make([]float32, n*n*k*c+4*max(k, c))}
+	var gm [8][3]float64 // G
+	for a := 0; a < n; a++ {
+		copy(gm[a][:], t.g[a])
+	}
+	if par == nil {
+		par = func(n int, fn func(worker, lo, hi int)) { fn(0, 0, n) }
+	}
+	par(k, func(_, lo, hi int) { f.transform(&gm, n, kernel, lo, hi) })
+	return f, nil
+}
+
+// transform fills U for output channels [lo,hi).
+func (f *Filter) transform(gm *[8][3]float64, n int, kernel []float32, lo, hi int) {
+	k, c := f.k, f.c
 	var gg [8][3]float64
-	for o := 0; o < k; o++ {
+	for o := lo; o < hi; o++ {
 		for i := 0; i < c; i++ {
-			g := kernel[(o*c+i)*9:][:9]
+			g := (*[9]float32)(kernel[(o*c+i)*9:])
 			for a := 0; a < n; a++ { // gg = G g
+				ga := &gm[a]
 				for b := 0; b < 3; b++ {
-					gg[a][b] = t.g[a][0]*float64(g[b]) + t.g[a][1]*float64(g[3+b]) + t.g[a][2]*float64(g[6+b])
+					gg[a][b] = ga[0]*float64(g[b]) + ga[1]*float64(g[3+b]) + ga[2]*float64(g[6+b])
 				}
 			}
+			u := f.u[o*c+i:]
 			for a := 0; a < n; a++ { // (G g) G^T
+				r := &gg[a]
 				for b := 0; b < n; b++ {
-					v := gg[a][0]*t.g[b][0] + gg[a][1]*t.g[b][1] + gg[a][2]*t.g[b][2]
-					f.u[((a*n+b)*k+o)*c+i] = float32(v)
+					gb := &gm[b]
+					u[(a*n+b)*k*c] = float32(r[0]*gb[0] + r[1]*gb[1] + r[2]*gb[2])
 				}
 			}
 		}
 	}
-	return f, nil
 }
 
 // Tile is the side of the output tiles the filter was transformed for.
@@ -116,9 +134,17 @@ func (f *Filter) Bytes() int64 { return int64(len(f.u)) * 4 }
 // the same split for the same n, and returns when all are done.
 type Parallel func(n int, fn func(worker, lo, hi int))
 
-// Scratch is the memory a convolution works in, reused between calls. It
-// must not be shared by calls that run at the same time.
-type Scratch struct {
+// Runner runs convolutions: on which instruction set and workers, and in
+// which scratch memory, reused between calls. A Runner must not run two
+// convolutions at the same time.
+type Runner struct {
+	ISA      ISA
+	Parallel Parallel
+	Workers  int // the most workers Parallel uses
+	// BLAS computes the products with OpenBLAS sgemm calls, one per
+	// transform element and block of tiles, instead of the micro-kernel.
+	BLAS bool
+
 	v   []float32   // the block's transformed input (blocked strategy)
 	m   []float32   // the block's products (blocked strategy)
 	own [][]float32 // each worker's own memory
@@ -150,14 +176,14 @@ func MaskBytes(c, h, w int) int { return c * h * ((w + 7) / 8) }
 
 // Forward computes y = relu(conv(x, kernel) + bias) for x (C,H,W) and y
 // (K,H,W), and sets mask's bit of each positive output (mask may be nil).
-func (f *Filter) Forward(isa ISA, par Parallel, workers int, s *Scratch, x, bias, y []float32, mask []byte, h, w int) {
-	f.run(isa, par, workers, s, false, x, bias, y, mask, h, w)
+func (f *Filter) Forward(r *Runner, x, bias, y []float32, mask []byte, h, w int) {
+	f.run(r, false, x, bias, y, mask, h, w)
 }
 
 // Backward computes dx, the gradient of the input of Forward, from dy, the
-// gradient of its output; dy counts only where mask's bit is set.
-func (f *Filter) Backward(isa ISA, par Parallel, workers int, s *Scratch, dy []float32, mask []byte, dx []float32, h, w int) {
-	f.run(isa, par, workers, s, true, dy, nil, dx, mask, h, w)
+// gradient of its output, which it first zeroes where mask's bit is clear.
+func (f *Filter) Backward(r *Runner, dy []float32, mask []byte, dx []float32, h, w int) {
+	f.run(r, true, dy, nil, dx, mask, h, w)
 }
 
 // ptr is a slice's first element as a C pointer (nil for an empty slice).
@@ -168,7 +194,8 @@ func ptr(b []float32) *C.float {
 	return (*C.float)(&b[0])
 }
 
-func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bool, in, bias, out []float32, mask []byte, h, w int) {
+func (f *Filter) run(s *Runner, backward bool, in, bias, out []float32, mask []byte, h, w int) {
+	isa, par, workers := s.ISA, s.Parallel, s.Workers
 	cin, cout := f.c, f.k
 	if backward {
 		cin, cout = f.k, f.c
@@ -185,12 +212,20 @@ func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bo
 	ng := (h + m - 1) / m * gw
 	panels := (ng + 2) / 3
 	L := C.wg_layer{m: C.int(m), vw: C.int(vw), cin: C.int(cin), cout: C.int(cout), h: C.int(h), w: C.int(w), gw: C.int(gw)}
+	if s.BLAS {
+		L.blas = 1
+	}
 	if backward {
 		L.backward = 1
 	}
-	var inMask, outMask *C.uint8_t
-	if len(mask) > 0 && backward {
-		inMask = (*C.uint8_t)(&mask[0])
+	var outMask *C.uint8_t
+	if backward {
+		stride := (w + 7) / 8
+		par(cin, func(_, lo, hi int) {
+			if lo < hi {
+				C.wg_apply_mask(ptr(in[lo*h*w:]), (*C.uint8_t)(&mask[lo*h*stride]), C.long((hi-lo)*h), C.int(w))
+			}
+		})
 	} else if len(mask) > 0 {
 		outMask = (*C.uint8_t)(&mask[0])
 	}
@@ -199,13 +234,13 @@ func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bo
 	if len(s.own) < workers {
 		s.own = append(s.own, make([][]float32, workers-len(s.own))...)
 	}
-	if n*n*cin*nr*4 <= panelBudget && panels >= 2*workers {
+	if !s.BLAS && n*n*cin*nr*4 <= panelBudget && panels >= 2*workers {
 		kc := max(4, chunkBudget/(n*n*nr*4)/4*4)
 		L.kc = C.int(kc)
 		for k := range workers {
 			s.own[k] = grow(s.own[k], n*n*(cin+kc)*nr+tmp)
 		}
-		panelFuncs[isa](&L, pin, inMask, pu, pbias, pout, outMask, par, s)
+		panelFuncs[isa](&L, pin, pu, pbias, pout, outMask, par, s)
 		return
 	}
 	// Blocked: panels per block.
@@ -221,7 +256,7 @@ func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bo
 	for g0 := 0; g0 < ng; g0 += bg {
 		g1 := min(ng, g0+bg)
 		par(cin, func(k, lo, hi int) {
-			input(&L, pin, inMask, C.int(g0), C.int(g1), C.int(lo), C.int(hi), pv, ptr(s.own[k]))
+			input(&L, pin, C.int(g0), C.int(g1), C.int(lo), C.int(hi), pv, ptr(s.own[k]))
 		})
 		par((cout+3)/4, func(k, lo, hi int) {
 			output(&L, pu, pv, pbias, pout, outMask, C.int(g0), C.int(g1), C.int(4*lo), C.int(min(cout, 4*hi)), pm)
@@ -229,21 +264,21 @@ func (f *Filter) run(isa ISA, par Parallel, workers int, s *Scratch, backward bo
 	}
 }
 
-type inputFunc func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float)
+type inputFunc func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float)
 type outputFunc func(L *C.wg_layer, u, v, bias, out *C.float, mask *C.uint8_t, g0, g1, k0, k1 C.int, m *C.float)
 
 // panelFunc runs the panel strategy, the workers splitting the panels.
-type panelFunc func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Scratch)
+type panelFunc func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner)
 
 var inputFuncs = map[ISA]inputFunc{
-	AVX2: func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float) {
-		C.wg_input_avx2(L, in, mask, g0, g1, c0, c1, v, tmp)
+	AVX2: func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float) {
+		C.wg_input_avx2(L, in, g0, g1, c0, c1, v, tmp)
 	},
-	AVX512: func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float) {
-		C.wg_input_avx512(L, in, mask, g0, g1, c0, c1, v, tmp)
+	AVX512: func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float) {
+		C.wg_input_avx512(L, in, g0, g1, c0, c1, v, tmp)
 	},
-	WideAVX2: func(L *C.wg_layer, in *C.float, mask *C.uint8_t, g0, g1, c0, c1 C.int, v, tmp *C.float) {
-		C.wg_input_wide_avx2(L, in, mask, g0, g1, c0, c1, v, tmp)
+	WideAVX2: func(L *C.wg_layer, in *C.float, g0, g1, c0, c1 C.int, v, tmp *C.float) {
+		C.wg_input_wide_avx2(L, in, g0, g1, c0, c1, v, tmp)
 	},
 }
 
@@ -260,22 +295,22 @@ var outputFuncs = map[ISA]outputFunc{
 }
 
 var panelFuncs = map[ISA]panelFunc{
-	AVX2: func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Scratch) {
+	AVX2: func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner) {
 		ng := int(L.h+L.m-1) / int(L.m) * int(L.gw)
 		par((ng+2)/3, func(k, lo, hi int) {
-			C.wg_panels_avx2(L, in, inMask, u, bias, out, outMask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
+			C.wg_panels_avx2(L, in, u, bias, out, mask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
 		})
 	},
-	AVX512: func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Scratch) {
+	AVX512: func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner) {
 		ng := int(L.h+L.m-1) / int(L.m) * int(L.gw)
 		par((ng+2)/3, func(k, lo, hi int) {
-			C.wg_panels_avx512(L, in, inMask, u, bias, out, outMask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
+			C.wg_panels_avx512(L, in, u, bias, out, mask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
 		})
 	},
-	WideAVX2: func(L *C.wg_layer, in *C.float, inMask *C.uint8_t, u, bias, out *C.float, outMask *C.uint8_t, par Parallel, s *Scratch) {
+	WideAVX2: func(L *C.wg_layer, in, u, bias, out *C.float, mask *C.uint8_t, par Parallel, s *Runner) {
 		ng := int(L.h+L.m-1) / int(L.m) * int(L.gw)
 		par((ng+2)/3, func(k, lo, hi int) {
-			C.wg_panels_wide_avx2(L, in, inMask, u, bias, out, outMask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
+			C.wg_panels_wide_avx2(L, in, u, bias, out, mask, C.int(3*lo), C.int(min(ng, 3*hi)), ptr(s.own[k]))
 		})
 	},
 }

@@ -14,18 +14,20 @@ typedef struct {
 	int h, w;
 	int gw;       // groups of vw tiles per tile row
 	int kc;       // output channels per chunk of products (panel strategy)
+	int blas;     // blocked strategy: 1 for OpenBLAS sgemm products, 0 for the micro-kernel
 	int backward; // 0: out = relu(conv(in) + bias) and its mask;
 	              // 1: out = input gradient from in (the output gradient, masked)
 } wg_layer;
 
-void wg_input_avx2(const wg_layer *L, const float *in, const uint8_t *mask, int g0, int g1, int c0, int c1, float *v, float *tmp);
+void wg_apply_mask(float *x, const uint8_t *mask, long rows, int w);
+void wg_input_avx2(const wg_layer *L, const float *in, int g0, int g1, int c0, int c1, float *v, float *tmp);
 void wg_output_avx2(const wg_layer *L, const float *u, const float *v, const float *bias, float *out, uint8_t *mask, int g0, int g1, int k0, int k1, float *mbuf);
-void wg_panels_avx2(const wg_layer *L, const float *in, const uint8_t *inmask, const float *u, const float *bias, float *out, uint8_t *outmask, int g0, int g1, float *scratch);
-void wg_input_avx512(const wg_layer *L, const float *in, const uint8_t *mask, int g0, int g1, int c0, int c1, float *v, float *tmp);
+void wg_panels_avx2(const wg_layer *L, const float *in, const float *u, const float *bias, float *out, uint8_t *mask, int g0, int g1, float *scratch);
+void wg_input_avx512(const wg_layer *L, const float *in, int g0, int g1, int c0, int c1, float *v, float *tmp);
 void wg_output_avx512(const wg_layer *L, const float *u, const float *v, const float *bias, float *out, uint8_t *mask, int g0, int g1, int k0, int k1, float *mbuf);
-void wg_panels_avx512(const wg_layer *L, const float *in, const uint8_t *inmask, const float *u, const float *bias, float *out, uint8_t *outmask, int g0, int g1, float *scratch);
-void wg_input_wide_avx2(const wg_layer *L, const float *in, const uint8_t *mask, int g0, int g1, int c0, int c1, float *v, float *tmp);
+void wg_panels_avx512(const wg_layer *L, const float *in, const float *u, const float *bias, float *out, uint8_t *mask, int g0, int g1, float *scratch);
+void wg_input_wide_avx2(const wg_layer *L, const float *in, int g0, int g1, int c0, int c1, float *v, float *tmp);
 void wg_output_wide_avx2(const wg_layer *L, const float *u, const float *v, const float *bias, float *out, uint8_t *mask, int g0, int g1, int k0, int k1, float *mbuf);
-void wg_panels_wide_avx2(const wg_layer *L, const float *in, const uint8_t *inmask, const float *u, const float *bias, float *out, uint8_t *outmask, int g0, int g1, float *scratch);
+void wg_panels_wide_avx2(const wg_layer *L, const float *in, const float *u, const float *bias, float *out, uint8_t *mask, int g0, int g1, float *scratch);
 
 #endif

@@ -114,18 +114,22 @@ func TestAgainstDirect(t *testing.T) {
 		wantY, wantDx := direct(kernel, bias, x, dy, s.cin, s.cout, s.h, s.w)
 		for _, isa := range isas(t) {
 			for _, tile := range Tiles() {
-				for _, workers := range []int{1, 2, 3} {
-					t.Run(fmt.Sprintf("%dx%dx%dx%d/%v/F%d/%dworkers", s.cin, s.cout, s.h, s.w, isa, tile, workers), func(t *testing.T) {
-						f, err := NewFilter(tile, s.cout, s.cin, kernel)
+				for _, c := range []struct {
+					workers int
+					blas    bool
+				}{{1, false}, {2, false}, {3, false}, {2, true}} {
+					workers, blas := c.workers, c.blas
+					t.Run(fmt.Sprintf("%dx%dx%dx%d/%v/F%d/%dworkers/blas=%v", s.cin, s.cout, s.h, s.w, isa, tile, workers, blas), func(t *testing.T) {
+						f, err := NewFilter(tile, s.cout, s.cin, kernel, nil)
 						if err != nil {
 							t.Fatal(err)
 						}
-						var scratch Scratch
+						r := &Runner{ISA: isa, Parallel: split(workers), Workers: workers, BLAS: blas}
 						y := make([]float32, s.cout*s.h*s.w)
 						dx := make([]float32, s.cin*s.h*s.w)
 						mask := make([]byte, MaskBytes(s.cout, s.h, s.w))
-						f.Forward(isa, split(workers), workers, &scratch, x, bias, y, mask, s.h, s.w)
-						f.Backward(isa, split(workers), workers, &scratch, dy, mask, dx, s.h, s.w)
+						f.Forward(r, x, bias, y, mask, s.h, s.w)
+						f.Backward(r, dy, mask, dx, s.h, s.w)
 						if e := relErr(y, wantY); e > limits[tile] {
 							t.Errorf("output: relative error %.3g", e)
 						}
@@ -151,18 +155,18 @@ func TestDeterministic(t *testing.T) {
 	const cin, cout, h, w = 64, 32, 45, 61
 	kernel, bias := randoms(rng, cout*cin*9), randoms(rng, cout)
 	x, dy := randoms(rng, cin*h*w), randoms(rng, cout*h*w)
-	f, err := NewFilter(4, cout, cin, kernel)
+	f, err := NewFilter(4, cout, cin, kernel, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	isa := isas(t)[0]
 	var first []float32
 	for _, workers := range []int{1, 2, 2, 3} {
-		var s Scratch
+		r := &Runner{ISA: isa, Parallel: split(workers), Workers: workers}
 		y, dx := make([]float32, cout*h*w), make([]float32, cin*h*w)
 		mask := make([]byte, MaskBytes(cout, h, w))
-		f.Forward(isa, split(workers), workers, &s, x, bias, y, mask, h, w)
-		f.Backward(isa, split(workers), workers, &s, dy, mask, dx, h, w)
+		f.Forward(r, x, bias, y, mask, h, w)
+		f.Backward(r, dy, mask, dx, h, w)
 		got := append(y, dx...)
 		if first == nil {
 			first = got
