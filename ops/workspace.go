@@ -50,6 +50,26 @@ func ParseAlgorithm(s string) (Algorithm, error) {
 	return 0, fmt.Errorf("ops: unknown convolution algorithm %q: use one of %s", s, strings.Join(algorithmNames, ", "))
 }
 
+// Preferred is the fastest algorithm this CPU supports: Winograd where it
+// has AVX2 and FMA or AVX-512, GEMM elsewhere.
+func Preferred() Algorithm {
+	if winograd.Detect() == winograd.None {
+		return GEMM
+	}
+	return Winograd
+}
+
+// Supported says why this CPU cannot run a, or nil when it can.
+func Supported(a Algorithm) error {
+	if a < 0 || int(a) >= len(algorithmNames) {
+		return fmt.Errorf("ops: unknown convolution algorithm %d", int(a))
+	}
+	if a != GEMM && winograd.Detect() == winograd.None {
+		return fmt.Errorf("ops: %v convolution needs a CPU with AVX2 and FMA or AVX-512: use %v", a, GEMM)
+	}
+	return nil
+}
+
 // tile is the Winograd output tile side (0 for GEMM).
 func (a Algorithm) tile() int {
 	return map[Algorithm]int{Winograd: 4, Winograd2: 2, Winograd6: 6}[a]
@@ -84,8 +104,7 @@ type filterKey struct {
 }
 
 // NewWorkspace returns a workspace whose kernels use every core Go may use,
-// with GEMM convolutions (im2col and sgemm); SetAlgorithm chooses Winograd
-// where the CPU has AVX2 and FMA.
+// with the Preferred convolution algorithm; SetAlgorithm chooses another.
 func NewWorkspace() *Workspace {
 	blas.SetThreads(1)
 	n := runtime.GOMAXPROCS(0)
@@ -103,11 +122,8 @@ func (ws *Workspace) Algorithm() Algorithm { return ws.algo }
 // SetAlgorithm chooses the convolution algorithm for the ops that run next.
 // Winograd needs a CPU with AVX2 and FMA, or AVX-512.
 func (ws *Workspace) SetAlgorithm(a Algorithm) error {
-	if a < 0 || int(a) >= len(algorithmNames) {
-		return fmt.Errorf("ops: unknown convolution algorithm %d", int(a))
-	}
-	if a != GEMM && ws.isa == winograd.None {
-		return fmt.Errorf("ops: %v convolution needs a CPU with AVX2 and FMA or AVX-512: use %v", a, GEMM)
+	if err := Supported(a); err != nil {
+		return err
 	}
 	ws.algo = a
 	return nil

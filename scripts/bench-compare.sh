@@ -7,7 +7,7 @@
 # and its share of the machine's FP32 peak.
 #
 # Usage: scripts/bench-compare.sh [-rounds R] [-n N] [-sizes 256,512,1024]
-#                                 [-algorithm A] [-weights PATH]
+#                                 [-convolution A] [-weights PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
@@ -20,9 +20,9 @@ while [ $# -gt 0 ]; do
     -rounds) rounds=$2; shift 2 ;;
     -n) n=$2; shift 2 ;;
     -sizes) sizes=$2; shift 2 ;;
-    -algorithm) algorithm=$2; shift 2 ;;
+    -convolution) algorithm=$2; shift 2 ;;
     -weights) weights=$2; shift 2 ;;
-    *) echo "usage: $0 [-rounds R] [-n N] [-sizes S,S,...] [-algorithm A] [-weights PATH]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-rounds R] [-n N] [-sizes S,S,...] [-convolution A] [-weights PATH]" >&2; exit 2 ;;
   esac
 done
 dir=$(mktemp -d)
@@ -41,7 +41,7 @@ for ((r = 1; r <= rounds; r++)); do
     if ((r % 2 == 0)); then order="torch stylelab"; fi
     for side in $order; do
       if [ "$side" = stylelab ]; then
-        line=$("$dir/stylelab" bench -child "$s" -n "$n" -weights "$weights" ${algorithm:+-algorithm "$algorithm"})
+        line=$("$dir/stylelab" bench -child "$s" -n "$n" -weights "$weights" ${algorithm:+-convolution "$algorithm"})
       else
         line=$(/usr/bin/python3 scripts/bench_torch.py --child "$s" -n "$n" --threads 2)
       fi

@@ -17,6 +17,7 @@ import (
 // pass to the deepest layer (conv5_1) and the backward pass to the image.
 type BenchResult struct {
 	Width, Height  int
+	Convolution    string // the algorithm used
 	Evaluations    int
 	PerEvaluation  time.Duration
 	PeakRSSBytes   int64 // the process's peak resident memory so far
@@ -30,9 +31,13 @@ func (b BenchResult) String() string {
 
 // Bench times n evaluations of the paper's objective (content conv4_2, style
 // conv1_1 ... conv5_1) on a size x size image, after one warm-up evaluation.
-// It prepares the evaluation exactly as Run does.
-func Bench(ctx context.Context, m *vgg.Model, size, n int) (BenchResult, error) {
+// It prepares the evaluation exactly as Run does, with convolution as the
+// convolution setting ("" or "auto": the CPU's preferred algorithm).
+func Bench(ctx context.Context, m *vgg.Model, size, n int, convolution string) (BenchResult, error) {
 	cfg := Defaults()
+	if convolution != "" {
+		cfg.Convolution = convolution
+	}
 	cfg.ContentImage = gradient(size)
 	cfg.Styles = []Style{{Image: gradient(size)}}
 	cfg.Size, cfg.Iterations = size, 1
@@ -59,7 +64,7 @@ func Bench(ctx context.Context, m *vgg.Model, size, n int) (BenchResult, error) 
 		}
 	}
 	est, _ := estimateBytes(p, size, size)
-	return BenchResult{Width: size, Height: size, Evaluations: n, PerEvaluation: time.Since(start) / time.Duration(n),
+	return BenchResult{Width: size, Height: size, Convolution: p.Convolution.String(), Evaluations: n, PerEvaluation: time.Since(start) / time.Duration(n),
 		PeakRSSBytes: peakRSS(), EstimatedBytes: est}, nil
 }
 

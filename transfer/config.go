@@ -42,6 +42,7 @@ type Config struct {
 	Scaling         string        // "paper" (default) or "johnson"
 	GramRescale     string        // "positions" (default: style Gram targets scaled by M_out/M_style) or "none"
 	Pooling         string        // "avg" (the paper's choice, default) or "max"
+	Convolution     string        // "auto" (default: "winograd" where the CPU allows, else "gemm"), "winograd", "winograd-f2", "winograd-f6" or "gemm"
 	Network         string        // "raw" (default) or "normalised": VGG-19 rescaled so each conv filter's mean activation is 1
 	NormaliseImages string        // with Network "normalised": the folder of images measured on; "" for the standard set
 

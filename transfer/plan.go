@@ -90,7 +90,10 @@ type Plan struct {
 	Terms         []Term // custom loss terms (Config.Terms)
 	Scaling       loss.Scaling
 	Pooling       ops.Pooling
-	Network       Network
+	// Convolution is the algorithm of the 3x3 convolutions, resolved for
+	// this CPU.
+	Convolution ops.Algorithm
+	Network     Network
 	// NormaliseImages is the folder of images a Normalised network is
 	// measured on; "" for the standard set (weights.StandardSet).
 	NormaliseImages string
@@ -161,6 +164,13 @@ func (c Config) Resolve() (*Plan, error) {
 		bad("%w", err)
 	}
 	if p.Pooling, err = ops.ParsePooling(c.Pooling); err != nil {
+		bad("%w", err)
+	}
+	if c.Convolution == "auto" {
+		p.Convolution = ops.Preferred()
+	} else if p.Convolution, err = ops.ParseAlgorithm(c.Convolution); err != nil {
+		bad("%w (or auto)", err)
+	} else if err = ops.Supported(p.Convolution); err != nil {
 		bad("%w", err)
 	}
 	switch c.Network {
@@ -286,7 +296,7 @@ func (c Config) withDefaults() Config {
 	for _, s := range []struct {
 		v   *string
 		def string
-	}{{&c.Bounds, d.Bounds}, {&c.GramRescale, d.GramRescale}, {&c.Scaling, d.Scaling}, {&c.Pooling, d.Pooling}, {&c.Network, d.Network}, {&c.Optimizer, d.Optimizer}, {&c.LineSearch, d.LineSearch}, {&c.Init, d.Init}} {
+	}{{&c.Bounds, d.Bounds}, {&c.GramRescale, d.GramRescale}, {&c.Scaling, d.Scaling}, {&c.Pooling, d.Pooling}, {&c.Convolution, d.Convolution}, {&c.Network, d.Network}, {&c.Optimizer, d.Optimizer}, {&c.LineSearch, d.LineSearch}, {&c.Init, d.Init}} {
 		if *s.v == "" {
 			*s.v = s.def
 		}
@@ -476,6 +486,8 @@ func (p *Plan) Params() []Param {
 			}
 		case "network":
 			v = p.Network.String()
+		case "convolution":
+			v = p.Convolution.String()
 		case "normalise_images":
 			if p.Network != Normalised {
 				continue

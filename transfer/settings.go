@@ -108,6 +108,7 @@ var settings = []Setting{
 	str("scaling", "Scaling", "loss scaling: paper (E_l = 1/(4N²M²) Σ(G-A)²) or johnson (per element)", "paper", true, func(c *Config) *string { return &c.Scaling }),
 	str("gram_rescale", "GramRescale", "style Gram targets: positions (scaled by M_out/M_style, so a style image of another size gives the same statistics per position) or none", "positions", true, func(c *Config) *string { return &c.GramRescale }),
 	str("pooling", "Pooling", "pooling: avg (the paper's) or max", "avg", true, func(c *Config) *string { return &c.Pooling }),
+	str("convolution", "Convolution", "3x3 convolutions by winograd (F(4x4,3x3)), winograd-f2, winograd-f6 or gemm (direct, im2col); auto: winograd where the CPU has AVX2 and FMA or AVX-512, else gemm (the algorithm used is recorded)", "auto", true, func(c *Config) *string { return &c.Convolution }),
 	str("network", "Network", "raw (VGG-19 as trained) or normalised (each conv filter's mean activation over an image set scaled to 1, as in the paper)", "raw", true, func(c *Config) *string { return &c.Network }),
 	str("normalise_images", "NormaliseImages", "folder of images the normalised network is measured on (empty: the standard set); used with -network normalised", "", true, func(c *Config) *string { return &c.NormaliseImages }),
 	str("optimizer", "Optimizer", "lbfgs or adam", "lbfgs", true, func(c *Config) *string { return &c.Optimizer }),

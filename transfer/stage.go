@@ -39,6 +39,9 @@ func newStageAt(m *vgg.Model, p *Plan, w, h int) (*stage, error) {
 	if err := checkMemory(p, w, h); err != nil {
 		return nil, err
 	}
+	if err := m.Workspace().SetAlgorithm(p.Convolution); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
 	st := newInputs(m, p, w, h)
 	t, err := st.targets()
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/stylelab/stylelab/internal/blas"
 	"github.com/stylelab/stylelab/transfer"
-	"github.com/stylelab/stylelab/ops"
 	"github.com/stylelab/stylelab/vgg"
 	"github.com/stylelab/stylelab/weights"
 )
@@ -43,7 +42,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	n := fs.Int("n", 5, "timed iterations per size (after one warm-up)")
 	weightsPath := fs.String("weights", "", "VGG-19 weights (default $STYLELAB_WEIGHTS, then the cache)")
 	asJSON := fs.Bool("json", false, "print one JSON object per size")
-	algorithm := fs.String("algorithm", "", "convolution algorithm: winograd, gemm, winograd-f2 or winograd-f6 (default: gemm)")
+	algorithm := fs.String("convolution", "auto", "convolution algorithm: winograd, gemm, winograd-f2 or winograd-f6; auto: winograd where the CPU allows")
 	child := fs.Int("child", 0, "internal: measure this size in this process")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -71,7 +70,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	for _, s := range list {
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath, "-algorithm", *algorithm)
+		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath, "-convolution", *algorithm)
 		cmd.Stdout, cmd.Stderr = &out, stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("bench: size %d: %w", int(s), err)
@@ -105,21 +104,12 @@ func benchOne(ctx context.Context, weightsPath, algorithm string, size, n int) (
 		return benchLine{}, err
 	}
 	loaded := time.Since(start)
-	if algorithm != "" {
-		a, err := ops.ParseAlgorithm(algorithm)
-		if err != nil {
-			return benchLine{}, err
-		}
-		if err := m.Workspace().SetAlgorithm(a); err != nil {
-			return benchLine{}, err
-		}
-	}
-	r, err := transfer.Bench(ctx, m, size, n)
+	r, err := transfer.Bench(ctx, m, size, n, algorithm)
 	if err != nil {
 		return benchLine{}, err
 	}
 	return benchLine{Size: size, SecondsPerIter: r.PerEvaluation.Seconds(), PeakRSSBytes: r.PeakRSSBytes,
 		EstimatedBytes: r.EstimatedBytes, Evaluations: r.Evaluations, BLASThreads: blas.Threads(),
-		WeightsLoadSecs: loaded.Seconds(), Algorithm: m.Workspace().Algorithm().String(), ISA: m.Workspace().ISA(),
+		WeightsLoadSecs: loaded.Seconds(), Algorithm: r.Convolution, ISA: m.Workspace().ISA(),
 		FilterBytes: m.Workspace().FilterBytes()}, nil
 }
