@@ -2,6 +2,8 @@ package transfer
 
 import (
 	"context"
+	"github.com/stylelab/stylelab/ops"
+	"math"
 	"testing"
 
 	"github.com/stylelab/stylelab/internal/testenv"
@@ -38,5 +40,44 @@ func TestTransferReducesStyleLoss(t *testing.T) {
 	}
 	if b := res.Image.Bounds(); b.Dx() != 128 || b.Dy() != 96 {
 		t.Errorf("output is %v, want 128x96", b)
+	}
+}
+
+// TestConvolutionAlgorithmsConverge runs the paper's setting for 400
+// iterations at 64 px, near convergence (before it, runs with equal losses
+// can take paths apart by a few percent), with direct (GEMM) and the
+// default Winograd convolutions: each records its algorithm and the two
+// end within 0.5% of each other.
+func TestConvolutionAlgorithmsConverge(t *testing.T) {
+	m := sharedModel(t)
+	final := map[string]float64{}
+	for _, conv := range []string{"gemm", "winograd"} {
+		a, _ := ops.ParseAlgorithm(conv)
+		if err := ops.Supported(a); err != nil {
+			t.Logf("%s: %v", conv, err)
+			continue
+		}
+		cfg := paperConfig(t, 64, 400)
+		cfg.Convolution = conv
+		res, err := Transfer(context.Background(), m, cfg, Hooks{})
+		if err != nil {
+			t.Fatalf("%s: %v", conv, err)
+		}
+		recorded := ""
+		for _, p := range res.Plan.Params() {
+			if p.Key == "convolution" {
+				recorded = p.Value
+			}
+		}
+		if recorded != conv {
+			t.Errorf("%s: run recorded convolution %q", conv, recorded)
+		}
+		final[conv] = res.Last().Total
+		t.Logf("%-12s final loss %.6g after %d iterations (%v)", conv, res.Last().Total, res.Iterations, res.Stops)
+	}
+	for conv, f := range final {
+		if d := math.Abs(f-final["gemm"]) / final["gemm"]; d > 0.005 {
+			t.Errorf("%s ends at %.6g, %.2f%% from gemm's %.6g: want within 0.5%%", conv, f, 100*d, final["gemm"])
+		}
 	}
 }
