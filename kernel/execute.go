@@ -44,7 +44,10 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 	var result display.Bundle
 	var hasResult bool
 	userExpressions := map[string]any{}
-	if topic, ok := helpTopic(c.Code); ok {
+	if exitCommand(c.Code) {
+		// jupyter console leaves on this payload, as with IPython's exit
+		payload = append(payload, map[string]any{"source": "ask_exit", "keepkernel": false})
+	} else if topic, ok := helpTopic(c.Code); ok {
 		var doc string
 		k.in.do(func() { doc, ok = k.in.inspect(topic, len(topic)) })
 		if ok {
