@@ -41,7 +41,9 @@ type interp struct {
 	ir     *fast.Interp
 	env    *fast.Env // the session's top level, whose variables cells share
 	jobs   chan func()
-	docMap map[string]string // documentation, parsed on first use
+	docMap map[string]string      // documentation, parsed on first use
+	cells  map[string]*cellSource // the cells run, by name, for errors' source lines
+	frames []frame                // the interpreted stack of the last panic (see runExpr)
 
 	// goPanics returns, when a cell's go statement starts a goroutine,
 	// what reports a panic of that goroutine (see spawn).
@@ -59,7 +61,7 @@ type interp struct {
 // of goroutines declared. gomacro's own messages go to diag; goPanics
 // says how to report a panic of a goroutine a cell starts.
 func newInterp(diag io.Writer, goPanics func() func(value any, stack []byte)) (*interp, error) {
-	in := &interp{jobs: make(chan func()), goPanics: goPanics, log: diag}
+	in := &interp{jobs: make(chan func()), goPanics: goPanics, log: diag, cells: map[string]*cellSource{}}
 	errc := make(chan error, 1)
 	go func() {
 		err := in.init(diag)
@@ -159,16 +161,18 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 	}()
 	g := &in.ir.Comp.Globals
 	g.Filepath, g.Line = name, 0
+	cell := &cellSource{name: name, code: code, fset: fset, nodes: nodes}
+	in.cells[name] = cell
 
 	stage := "CompileError"
 	defer func() {
 		if r := recover(); r != nil {
-			out = outcome{err: panicError(stage, r, debug.Stack())}
+			out = outcome{err: in.failure(stage, cell, r, debug.Stack())}
 		}
 	}()
 	expr := in.ir.Compile(recoverGoroutines(code, fset, nodes))
 	stage = "panic"
-	values, _ := in.ir.RunExpr(expr)
+	values := in.runExpr(expr)
 	if hidesResult(nodes[len(nodes)-1]) {
 		return outcome{}
 	}
@@ -246,6 +250,27 @@ func shown(values []xr.Value) []any {
 		out = append(out, rv.Interface())
 	}
 	return out
+}
+
+// failure describes what a cell panicked with at stage (CompileError or
+// panic): in Go's words and cell lines (see errors.go).
+func (in *interp) failure(stage string, cell *cellSource, r any, stack []byte) *cellError {
+	switch r := r.(type) {
+	case base.Signal:
+		if r == base.SigInterrupt {
+			return panicError(stage, r, stack)
+		}
+	case scanner.ErrorList, exitCall:
+		return panicError(stage, r, stack)
+	}
+	err, ok := r.(error)
+	if !ok {
+		err = fmt.Errorf("%v", r)
+	}
+	if stage == "CompileError" {
+		return in.compileError(cell, err)
+	}
+	return in.runtimePanic(cell, err.Error(), stack)
 }
 
 // panicError describes what a cell panicked with; stack is the panicking
