@@ -6,23 +6,22 @@ import (
 	"strings"
 )
 
-// gofmtMagic recognises a cell whose first line is %gofmt and returns the
-// code after it.
+// gofmtMagic recognises a cell whose first line is %gofmt and returns its
+// code with that line left empty, so that lines keep their numbers.
 func gofmtMagic(code string) (string, bool) {
-	s := strings.TrimLeft(code, " \t\r\n")
-	first, rest, _ := strings.Cut(s, "\n")
+	first, rest, _ := strings.Cut(code, "\n")
 	if strings.TrimSpace(first) != "%gofmt" {
 		return "", false
 	}
-	return rest, true
+	return "\n" + rest, true
 }
 
 // gofmtCell formats a cell's code as gofmt would: a file, or a list of
 // declarations or statements. A cell that mixes them (imports, then
 // statements) is formatted piece by piece: its leading declarations, then
 // the rest.
-func gofmtCell(code string) (string, error) {
-	code = strings.Trim(code, "\r\n")
+func gofmtCell(cell string) (string, error) {
+	code := strings.Trim(cell, "\r\n")
 	if strings.TrimSpace(code) == "" {
 		return "", nil
 	}
@@ -37,7 +36,7 @@ func gofmtCell(code string) (string, error) {
 			return strings.TrimRight(string(d), "\n") + "\n\n" + strings.TrimRight(string(s), "\n"), nil
 		}
 	}
-	if _, _, perr := parse("cell", code); perr != nil {
+	if _, _, perr := parse("cell", cell); perr != nil {
 		err = perr // positions in the cell, not in gofmt's wrapper
 	}
 	return "", fmt.Errorf("%%gofmt: %w", err)
@@ -83,4 +82,17 @@ func netBrackets(line string) int {
 		}
 	}
 	return n
+}
+
+// nextIndent is the indentation of the line after code, as gofmt would
+// have it: the last line's leading tabs, and one tab more after an opening
+// bracket (jupyter console starts the next line with it).
+func nextIndent(code string) string {
+	code = strings.TrimRight(code, " \t\r\n")
+	last := code[strings.LastIndexByte(code, '\n')+1:]
+	indent := last[:len(last)-len(strings.TrimLeft(last, " \t"))]
+	if strings.HasSuffix(last, "{") || strings.HasSuffix(last, "(") || strings.HasSuffix(last, "[") {
+		indent += "\t"
+	}
+	return indent
 }

@@ -58,7 +58,26 @@ func TestGofmtCell(t *testing.T) {
 			t.Errorf("gofmtCell(%q) = %q, %v; want %q", c.code, got, err, c.want)
 		}
 	}
-	if _, err := gofmtCell("x := := 1"); err == nil || !strings.Contains(err.Error(), "cell:1:6: expected operand") {
+	src, ok := gofmtMagic("%gofmt\nx := := 1")
+	if !ok {
+		t.Fatalf("the %%gofmt line is not recognised")
+	}
+	if _, err := gofmtCell(src); err == nil || !strings.Contains(err.Error(), "cell:2:6: expected operand") {
 		t.Errorf("gofmtCell of bad code: %v", err)
+	}
+}
+
+func TestNextIndent(t *testing.T) {
+	for code, want := range map[string]string{
+		"func f() {":                "\t",
+		"func f() {\n\tif x {":      "\t\t",
+		"func f() {\n\tx := 1":      "\t",
+		"x := []int{\n\t1,\n\t2,\n": "\t",
+		"fmt.Println(":              "\t",
+		"s := `raw":                 "",
+	} {
+		if got := nextIndent(code); got != want {
+			t.Errorf("nextIndent(%q) = %q, want %q", code, got, want)
+		}
 	}
 }

@@ -9,9 +9,10 @@ import (
 // texts in cell lines and the Go compiler's words (no interpreter
 // internals), a panic's interpreted call stack, completion of nested
 // selectors, struct fields and names declared earlier in the cell,
-// inspection inside a call's parentheses, %gofmt, and the exit payload.
+// inspection inside a call's parentheses, %gofmt, the indentation of an
+// incomplete cell's next line (tabs), and the exit payload.
 func TestUX(t *testing.T) {
 	requireJupyter(t)
 	env := installKernel(t)
-	runUnittest(t, "ux", 6, env, 4*time.Minute)
+	runUnittest(t, "ux", 7, env, 4*time.Minute)
 }

@@ -154,7 +154,16 @@ class UXTests(unittest.TestCase):
         self.assertEqual(content["payload"], [{"source": "set_next_input", "text": want, "replace": True}])
         content, _ = self.run_cell("%gofmt\nx := := 1")
         self.assertEqual(content["status"], "error")
-        self.assertIn("expected operand", content["evalue"])
+        self.assertIn("cell:2:6: expected operand", content["evalue"])
+
+    def test_indent(self):
+        # jupyter console starts an incomplete cell's next line with this
+        for code, indent in [("func f() {", "\t"), ("func f() {\n\tif true {", "\t\t"), ("x := []int{\n\t1,", "\t")]:
+            with self.subTest(code=code):
+                msg_id = self.kc.is_complete(code)
+                reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+                self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+                self.assertEqual(reply["content"], {"status": "incomplete", "indent": indent})
 
     def test_exit(self):
         for code in ["exit", "quit", "exit()", " quit() "]:
