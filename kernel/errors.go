@@ -40,6 +40,22 @@ type cellSource struct {
 	nodes []ast.Node
 }
 
+// addCell keeps a cell's source for the source lines of later errors.
+func (in *interp) addCell(c *cellSource) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.cells[c.name] = c
+}
+
+// cell is the source of the cell run under name. An abandoned cell's
+// goroutine may ask while a later cell runs.
+func (in *interp) cell(name string) (*cellSource, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	c, ok := in.cells[name]
+	return c, ok
+}
+
 // frame is one interpreted call of a panic's stack.
 type frame struct {
 	pos gotoken.Position
@@ -48,13 +64,12 @@ type frame struct {
 }
 
 // runExpr runs a compiled cell as gomacro's Interp.RunExpr does, and on a
-// panic records the interpreted call stack (in.frames) before gomacro's
+// panic records the interpreted call stack in *frames before gomacro's
 // bookkeeping forgets it.
-func (in *interp) runExpr(e *fast.Expr) []xr.Value {
+func (in *interp) runExpr(e *fast.Expr, frames *[]frame) []xr.Value {
 	if e == nil {
 		return nil
 	}
-	in.frames = nil
 	env := in.ir.PrepareEnv()
 	if in.ir.Comp.Globals.Options&base.OptKeepUntyped == 0 && e.Untyped() {
 		e.ConstTo(e.DefaultType())
@@ -68,7 +83,7 @@ func (in *interp) runExpr(e *fast.Expr) []xr.Value {
 	returned := false
 	defer func() {
 		if !returned {
-			in.frames = in.stack(run.CurrEnv)
+			*frames = in.stack(run.CurrEnv)
 		}
 		run.CurrEnv = prev
 	}()
@@ -105,7 +120,7 @@ func (in *interp) stack(env *fast.Env) []frame {
 // sourceAt is the name of the function around pos, and pos's line, in the
 // cells run so far.
 func (in *interp) sourceAt(pos gotoken.Position) (fn, line string) {
-	cell, ok := in.cells[pos.Filename]
+	cell, ok := in.cell(pos.Filename)
 	if !ok {
 		return "", ""
 	}
@@ -158,9 +173,8 @@ var positioned = regexp.MustCompile(`^([^:\s]+):(\d+):(\d+): `)
 
 // runtimePanic describes a panic of interpreted code: its value in Go's
 // words, at the innermost interpreted statement, with the stack.
-func (in *interp) runtimePanic(cell *cellSource, value string, stack []byte) *cellError {
+func (in *interp) runtimePanic(cell *cellSource, value string, frames []frame, stack []byte) *cellError {
 	value = runtimeWords(value)
-	frames := in.frames
 	// A cell's last expression runs outside gomacro's statements: its
 	// position is where compiling the cell ended.
 	top := in.ir.Comp.Globals.Fileset.Position(in.ir.Comp.Globals.Pos)
@@ -241,7 +255,7 @@ func where(pos gotoken.Position) string {
 
 // lineOf is the line of source at pos, untrimmed.
 func (in *interp) lineOf(pos gotoken.Position) string {
-	cell, ok := in.cells[pos.Filename]
+	cell, ok := in.cell(pos.Filename)
 	if !ok || pos.Line < 1 {
 		return ""
 	}

@@ -41,19 +41,18 @@ type interp struct {
 	ir     *fast.Interp
 	env    *fast.Env // the session's top level, whose variables cells share
 	jobs   chan func()
-	docMap map[string]string      // documentation, parsed on first use
-	cells  map[string]*cellSource // the cells run, by name, for errors' source lines
-	frames []frame                // the interpreted stack of the last panic (see runExpr)
+	docMap map[string]string // documentation, parsed on first use
 
 	// goPanics returns, when a cell's go statement starts a goroutine,
 	// what reports a panic of that goroutine (see spawn).
 	goPanics func() func(value any, stack []byte)
 
 	mu      sync.Mutex
-	runner  int            // the generation of the runner; abandon starts the next
-	here    *fast.Run      // set by the rehome helper (see rehome)
-	pending sync.WaitGroup // jobs not returned yet, abandoned ones included
-	log     io.Writer      // gomacro's messages, and the runner's
+	runner  int                    // the generation of the runner; abandon starts the next
+	here    *fast.Run              // set by the rehome helper (see rehome)
+	cells   map[string]*cellSource // the cells run, by name, for errors' source lines
+	pending sync.WaitGroup         // jobs not returned yet, abandoned ones included
+	log     io.Writer              // gomacro's messages, and the runner's
 }
 
 // newInterp starts the interpreter's runner and prepares a session:
@@ -162,17 +161,18 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 	g := &in.ir.Comp.Globals
 	g.Filepath, g.Line = name, 0
 	cell := &cellSource{name: name, code: code, fset: fset, nodes: nodes}
-	in.cells[name] = cell
+	in.addCell(cell)
+	var frames []frame // the interpreted stack of a panic
 
 	stage := "CompileError"
 	defer func() {
 		if r := recover(); r != nil {
-			out = outcome{err: in.failure(stage, cell, r, debug.Stack())}
+			out = outcome{err: in.failure(stage, cell, r, frames, debug.Stack())}
 		}
 	}()
 	expr := in.ir.Compile(recoverGoroutines(code, fset, nodes))
 	stage = "panic"
-	values := in.runExpr(expr)
+	values := in.runExpr(expr, &frames)
 	if hidesResult(nodes[len(nodes)-1]) {
 		return outcome{}
 	}
@@ -254,7 +254,7 @@ func shown(values []xr.Value) []any {
 
 // failure describes what a cell panicked with at stage (CompileError or
 // panic): in Go's words and cell lines (see errors.go).
-func (in *interp) failure(stage string, cell *cellSource, r any, stack []byte) *cellError {
+func (in *interp) failure(stage string, cell *cellSource, r any, frames []frame, stack []byte) *cellError {
 	switch r := r.(type) {
 	case base.Signal:
 		if r == base.SigInterrupt {
@@ -270,7 +270,7 @@ func (in *interp) failure(stage string, cell *cellSource, r any, stack []byte) *
 	if stage == "CompileError" {
 		return in.compileError(cell, err)
 	}
-	return in.runtimePanic(cell, err.Error(), stack)
+	return in.runtimePanic(cell, err.Error(), frames, stack)
 }
 
 // panicError describes what a cell panicked with; stack is the panicking
