@@ -93,20 +93,28 @@ func (in *interp) runExpr(e *fast.Expr, frames *[]frame) []xr.Value {
 }
 
 // stack walks the interpreted calls from env, the innermost, outwards,
-// and returns them outermost first.
-func (in *interp) stack(env *fast.Env) []frame {
-	var frames []frame
+// and returns them outermost first. It reads what an abandoned cell that
+// woke up may be writing (the top level's statement index): it reads each
+// field once, and should it fail all the same, the panic it describes
+// stays the cell's error, without a stack.
+func (in *interp) stack(env *fast.Env) (frames []frame) {
+	defer func() {
+		if recover() != nil {
+			frames = nil
+		}
+	}()
 	for depth := 0; env != nil && depth < 1000; depth++ {
-		if env.IP >= 0 && env.IP < len(env.DebugPos) && env.DebugPos[env.IP] != gotoken.NoPos {
-			pos := in.ir.Comp.Globals.Fileset.Position(env.DebugPos[env.IP])
+		ip, at := env.IP, env.DebugPos
+		if ip >= 0 && ip < len(at) && at[ip] != gotoken.NoPos {
+			pos := in.ir.Comp.Globals.Fileset.Position(at[ip])
 			fn, src := in.sourceAt(pos)
 			frames = append(frames, frame{pos: pos, fn: fn, src: src})
 		}
 		f := env
-		for f != nil && f.Caller == nil {
+		for hops := 0; f != nil && f.Caller == nil && hops < 1000; hops++ {
 			f = f.Outer
 		}
-		if f == nil {
+		if f == nil || f.Caller == nil {
 			break
 		}
 		env = f.Caller
