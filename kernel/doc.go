@@ -26,7 +26,10 @@
 // cell "name?" shows the documentation of name in the pager. fmt and
 // display are imported in every session; other packages linked into the
 // kernel need an import line, and importing one that is not linked fails
-// at once, saying how to link it.
+// at once, saying how to link it. A cell's errors name its line and column
+// in the Go compiler's words, and a panic the interpreted calls that led
+// to it (errors.go). A cell "%gofmt" formats its code in place; exit and
+// quit leave jupyter console (magic.go, exit.go).
 //
 // Known limits, from gomacro: an untyped string (or bool) constant used
 // as a compiled named type fails or compares wrongly (store.Status("X")

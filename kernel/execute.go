@@ -44,7 +44,19 @@ func (k *kernel) execute(req *jupyter.Message) (stop bool) {
 	var result display.Bundle
 	var hasResult bool
 	userExpressions := map[string]any{}
-	if topic, ok := helpTopic(c.Code); ok {
+	if exitCommand(c.Code) {
+		// jupyter console leaves on this payload, as with IPython's exit
+		payload = append(payload, map[string]any{"source": "ask_exit", "keepkernel": false})
+	} else if src, ok := gofmtMagic(c.Code); ok {
+		formatted, err := gofmtCell(src)
+		if err != nil {
+			out.err = &cellError{Name: "SyntaxError", Value: err.Error(), Traceback: []string{"SyntaxError: " + err.Error()}}
+		} else {
+			result, hasResult = display.Bundle{Data: map[string]any{"text/plain": formatted}, Metadata: map[string]any{}}, true
+			// the front end replaces the cell with the formatted code, as IPython's %load does
+			payload = append(payload, map[string]any{"source": "set_next_input", "text": formatted, "replace": true})
+		}
+	} else if topic, ok := helpTopic(c.Code); ok {
 		var doc string
 		k.in.do(func() { doc, ok = k.in.inspect(topic, len(topic)) })
 		if ok {

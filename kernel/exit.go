@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log"
 	"reflect"
+	"strings"
 
 	"github.com/cosmos72/gomacro/imports"
 )
@@ -40,4 +41,14 @@ func interceptExits() {
 			panic(exitCall(1))
 		})
 	}
+}
+
+// exitCommand recognises a cell that asks jupyter console to leave:
+// exit or quit, with or without parentheses, as in IPython.
+func exitCommand(code string) bool {
+	switch strings.TrimSpace(code) {
+	case "exit", "quit", "exit()", "quit()":
+		return true
+	}
+	return false
 }

@@ -48,10 +48,11 @@ type interp struct {
 	goPanics func() func(value any, stack []byte)
 
 	mu      sync.Mutex
-	runner  int            // the generation of the runner; abandon starts the next
-	here    *fast.Run      // set by the rehome helper (see rehome)
-	pending sync.WaitGroup // jobs not returned yet, abandoned ones included
-	log     io.Writer      // gomacro's messages, and the runner's
+	runner  int                    // the generation of the runner; abandon starts the next
+	here    *fast.Run              // set by the rehome helper (see rehome)
+	cells   map[string]*cellSource // the cells run, by name, for errors' source lines
+	pending sync.WaitGroup         // jobs not returned yet, abandoned ones included
+	log     io.Writer              // gomacro's messages, and the runner's
 }
 
 // newInterp starts the interpreter's runner and prepares a session:
@@ -59,7 +60,7 @@ type interp struct {
 // of goroutines declared. gomacro's own messages go to diag; goPanics
 // says how to report a panic of a goroutine a cell starts.
 func newInterp(diag io.Writer, goPanics func() func(value any, stack []byte)) (*interp, error) {
-	in := &interp{jobs: make(chan func()), goPanics: goPanics, log: diag}
+	in := &interp{jobs: make(chan func()), goPanics: goPanics, log: diag, cells: map[string]*cellSource{}}
 	errc := make(chan error, 1)
 	go func() {
 		err := in.init(diag)
@@ -159,16 +160,19 @@ func (in *interp) eval(ctx context.Context, name, code string) (out outcome) {
 	}()
 	g := &in.ir.Comp.Globals
 	g.Filepath, g.Line = name, 0
+	cell := &cellSource{name: name, code: code, fset: fset, nodes: nodes}
+	in.addCell(cell)
+	var frames []frame // the interpreted stack of a panic
 
 	stage := "CompileError"
 	defer func() {
 		if r := recover(); r != nil {
-			out = outcome{err: panicError(stage, r, debug.Stack())}
+			out = outcome{err: in.failure(stage, cell, r, frames, debug.Stack())}
 		}
 	}()
 	expr := in.ir.Compile(recoverGoroutines(code, fset, nodes))
 	stage = "panic"
-	values, _ := in.ir.RunExpr(expr)
+	values := in.runExpr(expr, &frames)
 	if hidesResult(nodes[len(nodes)-1]) {
 		return outcome{}
 	}
@@ -246,6 +250,27 @@ func shown(values []xr.Value) []any {
 		out = append(out, rv.Interface())
 	}
 	return out
+}
+
+// failure describes what a cell panicked with at stage (CompileError or
+// panic): in Go's words and cell lines (see errors.go).
+func (in *interp) failure(stage string, cell *cellSource, r any, frames []frame, stack []byte) *cellError {
+	switch r := r.(type) {
+	case base.Signal:
+		if r == base.SigInterrupt {
+			return panicError(stage, r, stack)
+		}
+	case scanner.ErrorList, exitCall:
+		return panicError(stage, r, stack)
+	}
+	err, ok := r.(error)
+	if !ok {
+		err = fmt.Errorf("%v", r)
+	}
+	if stage == "CompileError" {
+		return in.compileError(cell, err)
+	}
+	return in.runtimePanic(cell, err.Error(), frames, stack)
 }
 
 // panicError describes what a cell panicked with; stack is the panicking

@@ -3,6 +3,7 @@ package kernel
 import (
 	"encoding/json"
 	"fmt"
+	gotoken "go/token"
 	"reflect"
 	"sort"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/cosmos72/gomacro/fast"
+	etoken "github.com/cosmos72/gomacro/go/etoken"
+	scanner "github.com/cosmos72/gomacro/go/scanner"
 	"github.com/cosmos72/gomacro/imports"
 
 	"github.com/stylelab/stylelab/kernel/bindings"
@@ -66,22 +69,49 @@ func nonNilStrings(s []string) []string {
 }
 
 // complete completes the identifier that ends head: gomacro's completion
-// of the session's names and imported packages' members, then members of
-// linked packages that the session has not imported yet. It returns where
-// the completed word starts.
+// of the session's names and imported packages' members, with the names
+// declared earlier in head (the cell, not run yet); else the fields and
+// methods of a nested selector (lab.Store.); else members of linked
+// packages that the session has not imported yet. It returns where the
+// completed word starts.
 func (in *interp) complete(head string) (start int, matches []string) {
 	prefix, words, _ := in.ir.CompleteWords(head, len(head))
-	if len(words) > 0 {
-		return len(prefix), words
+	start, matches = len(prefix), words
+	word := lastIdent(head)
+	before := head[:len(head)-len(word)]
+	if word != "" && !strings.HasSuffix(before, ".") {
+		for _, name := range declaredNames(before) {
+			if strings.HasPrefix(name, word) {
+				matches = append(matches, name)
+			}
+		}
+		if len(words) == 0 {
+			start = len(before)
+		}
 	}
-	// "pkg.Na" with pkg a linked package's name, not imported yet
+	if len(matches) > 0 {
+		sort.Strings(matches)
+		return start, dedupe(matches)
+	}
 	dot := strings.LastIndexByte(head, '.')
 	if dot < 0 {
 		return len(head), nil
 	}
 	name := head[dot+1:]
+	if name != "" && !isIdent(name) {
+		return len(head), nil
+	}
+	// "a.b.Na": a field or method of a session name's member
+	if chain := dottedAt(head[:dot], dot); strings.Contains(chain, ".") {
+		if t, ok := in.selectorType(strings.Split(chain, ".")); ok {
+			matches = in.members(t, name)
+			sort.Strings(matches)
+			return dot + 1, dedupe(matches)
+		}
+	}
+	// "pkg.Na" with pkg a linked package's name, not imported yet
 	pkgName := lastIdent(head[:dot])
-	if (name != "" && !isIdent(name)) || pkgName == "" {
+	if pkgName == "" {
 		return len(head), nil
 	}
 	for _, path := range pathsNamed(pkgName) {
@@ -174,10 +204,49 @@ func dottedAt(code string, pos int) string {
 	return strings.Trim(code[start:end], ".")
 }
 
-// inspect documents the name at pos of code: a package, a package member,
-// a method, or a name of the session (its type and value).
+// inspect documents what the cursor at pos of code is in: the function
+// called, where pos is inside a call's parentheses (as IPython does), else
+// the name at pos.
 func (in *interp) inspect(code string, pos int) (string, bool) {
-	name := dottedAt(code, pos)
+	if call := callAt(code, pos); call != "" {
+		if doc, ok := in.inspectName(call); ok {
+			return doc, true
+		}
+	}
+	return in.inspectName(dottedAt(code, pos))
+}
+
+// callAt is the dotted name of the function whose call's parentheses
+// enclose byte offset pos of code ("" if none).
+func callAt(code string, pos int) string {
+	pos = min(max(pos, 0), len(code))
+	var s scanner.Scanner
+	file := etoken.NewFileSet().AddFile("cell", -1, pos, 0)
+	s.Init(file, []byte(code[:pos]), nil, 0, '~')
+	var open []int // offsets of the brackets open at pos; -1 for [ and {
+	for {
+		p, tok, _ := s.Scan()
+		switch tok {
+		case gotoken.EOF:
+			if len(open) == 0 || open[len(open)-1] < 0 {
+				return ""
+			}
+			return dottedAt(code, open[len(open)-1])
+		case gotoken.LPAREN:
+			open = append(open, file.Offset(p))
+		case gotoken.LBRACK, gotoken.LBRACE:
+			open = append(open, -1)
+		case gotoken.RPAREN, gotoken.RBRACK, gotoken.RBRACE:
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+}
+
+// inspectName documents a dotted name: a package, a package member, a
+// method, or a name of the session (its type and value).
+func (in *interp) inspectName(name string) (string, bool) {
 	if name == "" {
 		return "", false
 	}

@@ -386,7 +386,7 @@ func (k *kernel) handleShell(m *jupyter.Message) (stop bool) {
 		_ = m.Decode(&c)
 		content := map[string]any{"status": isComplete(c.Code)}
 		if content["status"] == "incomplete" {
-			content["indent"] = ""
+			content["indent"] = nextIndent(c.Code)
 		}
 		k.reply(jupyter.Shell, m, "is_complete_reply", content)
 	case "history_request":

@@ -709,7 +709,7 @@ def main():
             "cells": [cell(*c) for c in cells],
             "metadata": {
                 "kernelspec": {"name": "stylelab", "display_name": "Go (Stylelab)", "language": "go"},
-                "language_info": {"name": "go", "file_extension": ".go", "mimetype": "text/x-go"},
+                "language_info": {"name": "go", "file_extension": ".go", "mimetype": "text/x-go", "codemirror_mode": "go", "pygments_lexer": "go"},
             },
             "nbformat": 4,
             "nbformat_minor": 5,
