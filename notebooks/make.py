@@ -82,6 +82,10 @@ painting, well above 1 when it carries pixel noise the painting does not. The va
 outputs committed earlier with the previous engine (pixels unbounded, a fixed 250 iterations), measured on that
 figure's tiles; a ratio of 1.5 or less is the aim."""
 
+FINDINGS_08 = """## What the runs show
+
+To be written from the executed runs."""
+
 FOOTER = '''fmt.Printf("notebook run time: %s\\n", time.Since(started).Round(time.Second))'''
 
 
@@ -104,11 +108,13 @@ loss = α·content + β·style. Every run is logged to the experiment store as i
 
 What to look for: the live bar and preview while a run goes; the loss curves (log scale) afterwards; how a larger
 α/β keeps more of the photo; the same runs found again in the store.
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations,
+no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
         ("code", sizes(256, 100)),
-        ("md", "One transfer with the paper's settings (α/β = 1e-3, average pooling, L-BFGS from the content photo "
+        ("md", "One transfer with the paper's settings (α/β = 1e-3, average pooling, the raw VGG-19, L-BFGS from the content photo "
                "to converge quickly). The bar and the preview update in place; interrupting the cell stops the run at "
                "its next iteration and the store keeps it as INTERRUPTED."),
         ("code", '''cfg := transfer.Defaults()
@@ -173,7 +179,7 @@ texture with the painting's statistics. What to look for: with the first layer o
 noise; each deeper layer adds larger structures (strokes, swirls, the stars' halos). At 256 px the deepest
 layers have few positions (16×12 at `conv5_1`), so their statistics are estimated from little of the image.
 
-Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, L-BFGS from white noise (seed
+Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS from white noise (seed
 0), 256 px on the longest side (the committed outputs; 512 px takes about four times as long, which the shared
 two-core machine did not allow), and the iterations printed below; the notebook's run time is printed at the end.
 
@@ -355,8 +361,9 @@ What to look for: along a row, a larger α/β brings back the photo; down a colu
 colour texture into larger, smoother structures that follow the painting. The paper's point: style and content
 can be traded against each other, and the style's scale depends on the layers used.
 
-Settings: content `conv4_2`, w_l = 1/(number of layers), the paper's loss scaling, average pooling, L-BFGS from
-white noise (seed 0). The runs form one sweep: executing the notebook again skips the points already finished.
+Settings: content `conv4_2`, w_l = 1/(number of layers), the paper's loss scaling, average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS
+from white noise (seed 0). The runs form one sweep: executing the notebook again skips the points already finished.
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -406,7 +413,8 @@ thin texture on top; matched at `conv4_2`, only the arrangement of objects is ke
 reshapes them, which is why the paper uses `conv4_2`.
 
 Settings: The Starry Night, style `conv1_1` ... `conv5_1` with w_l = 1/5, the paper's loss scaling, average
-pooling, L-BFGS from white noise (seed 0).
+pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS from white noise (seed 0).
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -445,7 +453,8 @@ starting from the photo keeps more of its detail, starting from the painting mor
 curves show how far each start has to travel.
 
 Settings: Shipwreck of the Minotaur, α/β = 1e-3, content `conv4_2`, style `conv1_1` ... `conv5_1` with w_l = 1/5,
-the paper's loss scaling, average pooling, L-BFGS.
+the paper's loss scaling, average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS.
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -497,6 +506,7 @@ cell, matching each channel's mean and standard deviation (as adaptive instance 
 Gram matrices at the same layers.
 
 Settings: Tübingen as The Starry Night, α/β = 1e-3, content `conv4_2`, the paper's loss scaling, average pooling,
+the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network),
 L-BFGS from white noise (seed 0), at the size and iterations printed below (256 px for the committed outputs: the
 shared two-core machine did not allow 512 px); the notebook's run time is printed at the end.
 
@@ -727,6 +737,134 @@ fmt.Printf("content loss (alpha * content):  Gram run %.4g, mean/std run %.4g\\n
         ("code", FOOTER),
     ],
 })
+
+
+NOTEBOOKS["08-ratios.ipynb"] = [
+    ("md", f"""# α/β on the raw and the normalised network
+
+The paper's ratios (1e-3 for the Shipwreck, 5e-4 for Composition VII, Fig. 4's 1e-5 ... 1e-2) were found on a VGG-19
+whose filters were rescaled so that each one's mean activation over a set of images is 1 (the **normalised**
+network). The shared ImageNet weights as trained (the **raw** network, every other notebook's) give responses of
+other sizes at each layer: the style loss E_l grows with the fourth power of a layer's responses and the content
+loss with the second, so the same α/β weighs style and content differently on the two networks.
+
+This notebook sweeps α/β on both, Composition VII on Tübingen (Fig. 4's pair) with all five style layers, and shows
+where each network passes from texture (style wins) to photo (content wins). Each row covers the ratios around that
+network's balance, measured below from the losses of the photo and of the painting.
+
+What to look for: from left to right the painting's texture gives way to the photo; the ratio where the houses first
+show, and where the painting's colours are gone, on each network. The printed shares say how much of the final loss
+is α·content, and how each network's weighted style loss splits over the five layers.
+
+Settings: 128 px on the longest side (small, so the 14 runs take minutes on two cores), content `conv4_2`, style
+`conv1_1` ... `conv5_1` with w_l = 1/5, the paper's loss scaling, average pooling, L-BFGS from white noise (seed 0)
+with every pixel kept in 0..255, each run stopped when the loss falls by less than 0.1% over 20 iterations or at the
+cap printed below.
+
+{CREDIT}"""),
+    ("code", SETUP),
+    ("code", sizes(128, 300)),
+    ("md", "Where the balance lies: the style loss of the photo (β = 1) against the content loss of the painting "
+           "(α = 1), both at this size. Their quotient is the α/β at which reproducing the photo costs as much as "
+           "reproducing the painting."),
+    ("code", """import (
+	stdimage "image"
+
+	"github.com/stylelab/stylelab/analysis"
+	"github.com/stylelab/stylelab/imaging"
+)
+
+photo, err := imaging.Load(image("tubingen.jpg"))
+if err != nil {
+	panic(err)
+}
+painting, err := imaging.Load(image("composition_vii.jpg"))
+if err != nil {
+	panic(err)
+}
+base := transfer.Defaults()
+base.Experiment = "ratios"
+base.ContentPath = image("tubingen.jpg")
+base.Styles = []transfer.Style{{Path: image("composition_vii.jpg")}}
+base.Size, base.Iterations = size, iterations
+for _, network := range []string{"raw", "normalised"} {
+	cfg := base
+	cfg.Network = network
+	plan, err := cfg.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	m, err := lab.ModelFor(plan)
+	if err != nil {
+		panic(err)
+	}
+	onPhoto, err := transfer.Evaluate(m, plan, imaging.FitLongest(photo, size))
+	if err != nil {
+		panic(err)
+	}
+	onPainting, err := transfer.Evaluate(m, plan, imaging.FitLongest(painting, size))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%-10s  style of the photo %.3g, content of the painting %.3g: balance at alpha/beta = %.2g\\n",
+		network, onPhoto.Style, onPainting.Content, onPhoto.Style/onPainting.Content)
+}"""),
+    ("md", "The two sweeps, seven ratios each, a decade apart; the rows are offset by 1e3, close to the shift of the "
+           "balance. Executing the notebook again skips the runs already finished."),
+    ("code", """ratios := map[string][]string{
+	"raw":        {"1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1"},
+	"normalised": {"1e-9", "1e-8", "1e-7", "1e-6", "1e-5", "1e-4", "1e-3"},
+}
+points := map[string][]experiments.SweepPoint{}
+for _, network := range []string{"raw", "normalised"} {
+	cfg := base
+	cfg.Network = network
+	axes := []experiments.Axis{{Param: "ratio", Values: ratios[network]}}
+	ps, err := lab.Sweep(ctx, cfg, axes, transfer.Hooks{}, func(done, total int, p experiments.SweepPoint) {
+		fmt.Printf("%-10s %d/%d  run %d  ratio %s  skipped=%v  (%s)\\n", network, done, total, p.RunID,
+			p.Settings[0].Value, p.Skipped, time.Since(started).Round(time.Second))
+	})
+	if err != nil {
+		panic(err)
+	}
+	points[network] = ps
+}"""),
+    ("code", """var grids []*stdimage.RGBA
+for _, network := range []string{"raw", "normalised"} {
+	cmp, err := compare.Query(ctx, lab.Store, `experiment = "ratios" and status = "FINISHED" and params.network = "`+network+`"`)
+	if err != nil {
+		panic(err)
+	}
+	grid, err := cmp.Grid("Composition VII on Tübingen, "+network+" network: alpha/beta", "", "ratio", 160)
+	if err != nil {
+		panic(err)
+	}
+	grids = append(grids, grid)
+}
+display.Show(ctx, grids[0])
+grids[1]""", GRID),
+    ("md", "For each run: iterations, why it stopped, run time, the share of α·content in the final loss, and each "
+           "layer's share of the weighted style loss β Σ w_l E_l at the end (`conv1_1` ... `conv5_1`)."),
+    ("code", """for _, network := range []string{"raw", "normalised"} {
+	for _, p := range points[network] {
+		r, err := lab.Store.Get(ctx, p.RunID)
+		if err != nil {
+			panic(err)
+		}
+		shares, err := analysis.LossShares(r)
+		if err != nil {
+			panic(err)
+		}
+		content, style := p.Plan.Alpha*r.Last["content"], p.Plan.Beta*r.Last["style"]
+		layer := shares.At(len(shares.Steps) - 1)
+		fmt.Printf("%-10s ratio %-5s  %3d iterations (%s), %5s  content share %.3f  style by layer %.2f %.2f %.2f %.2f %.2f\\n",
+			network, p.Settings[0].Value, r.LastStep, r.Message, r.Duration.Round(time.Second),
+			content/(content+style), layer[0], layer[1], layer[2], layer[3], layer[4])
+	}
+}"""),
+    ("md", FINDINGS_08),
+    ("code", FOOTER),
+]
 
 
 def cell(kind, text, tag=None):
