@@ -763,7 +763,7 @@ cap printed below.
 
 {CREDIT}"""),
     ("code", SETUP),
-    ("code", sizes(128, 300)),
+    ("code", sizes(128, 100)),
     ("md", "Where the balance lies: the style loss of the photo (β = 1) against the content loss of the painting "
            "(α = 1), both at this size. Their quotient is the α/β at which reproducing the photo costs as much as "
            "reproducing the painting."),
