@@ -95,9 +95,10 @@ At 128 px, every run stopped at the 100-iteration cap (not by the loss tolerance
   begin to show through the painting's facets (the middle); at 1e-5 the photo in the painting's palette; at 1e-4
   and 1e-3 the photo, its sky speckled. The losses put the balance at α/β = 3e-6. The same picture thus needs an
   α/β about 1e4 smaller on the normalised network (2e4 by the two balances). The paper's Fig. 4 shows this passage
-  between 1e-4 and 1e-2 on its normalised network at 512 px; at these 128 px the paper's loss scaling makes the
-  content loss (a sum over positions) 16 times smaller relative to the style loss (Gram matrices per position) than
-  at 512 px, which moves the passage up by that factor, not the whole difference.
+  across its columns 1e-5 to 1e-2 on its normalised network at 512 px, some 1e3 above where it lies here. Size does
+  not explain that: under the paper's loss scaling the content loss (a sum over positions) grows 16 times from
+  128 to 512 px while the style loss (Gram matrices per position) does not, so at 512 px the passage would lie
+  about 16 times lower still (reasoned from the scaling, not run here).
 - **Content share of the final loss.** α·content is 0.5% of the loss at 1e-6 on the raw network, rises to 77% at
   1e-2, and falls again (27% at 1) once the photo is reproduced and the style mismatch is most of what remains; on
   the normalised network it rises from 4% at 1e-9 to 66% at 1e-6 and is 90% at 1e-3.
