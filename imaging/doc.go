@@ -4,7 +4,8 @@
 // the channel-major float32 Planar layout the style-transfer engine
 // consumes, seeded noise images, colour preservation by luminance
 // transfer (Gatys et al. 2016, "Preserving colour in neural artistic
-// style transfer"), and PNG output with text metadata written
+// style transfer"), a grain measure (mean neighbouring-pixel difference,
+// and its ratio to a style image's), and PNG output with text metadata written
 // atomically.
 //
 // The exported API uses concrete types only, so that Jupyter notebooks

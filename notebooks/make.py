@@ -76,6 +76,56 @@ Run times on the shared two-core machine (busy with other work): one set of heat
 pass, five backward passes) took 10.7 s, the six sets of gradient shares 61.5 s, the distance matrices of five
 images at 256 px 14.3 s, and the whole notebook 38 minutes."""
 
+GRAIN_03 = """**Grain.** `imaging.GrainRatio` divides the mean absolute difference between neighbouring pixels of an output
+by the same figure for its painting resized to the output's size: about 1 when the output is as fine-grained as the
+painting, well above 1 when it carries pixel noise the painting does not. The values before are those of the 224 px
+outputs committed earlier with the previous engine (pixels unbounded, a fixed 250 iterations), measured on that
+figure's tiles; a ratio of 1.5 or less is the aim."""
+
+FINDINGS_08 = """## What the runs show
+
+At 128 px, every run stopped at the 100-iteration cap (not by the loss tolerance), 21 to 45 s each, the notebook
+7 min on the shared two-core machine.
+
+- **Raw network: from texture to photo between 1e-3 and 1e-1.** Up to 1e-4 the image is Composition VII's texture
+  with no trace of the photo; at 1e-3 still texture; at 1e-2 the row of houses and the river bank show through the
+  painting's colours and shapes (the middle of the passage); at 1e-1 and 1 it is the photo, with the painting's
+  colours left only as a coloured speckle in the sky. The losses put the balance at α/β = 0.064.
+- **Normalised network: from texture to photo between 1e-7 and 1e-5.** Up to 1e-7 texture; at 1e-6 the houses
+  begin to show through the painting's facets (the middle); at 1e-5 the photo in the painting's palette; at 1e-4
+  and 1e-3 the photo, its sky speckled. The losses put the balance at α/β = 3e-6. The same picture thus needs an
+  α/β about 1e4 smaller on the normalised network (2e4 by the two balances). The paper's Fig. 4 shows this passage
+  across its columns 1e-5 to 1e-2 on its normalised network at 512 px, some 1e3 above where it lies here. Size does
+  not explain that: under the paper's loss scaling the content loss (a sum over positions) grows 16 times from
+  128 to 512 px while the style loss (Gram matrices per position) does not, so at 512 px the passage would lie
+  about 16 times lower still (reasoned from the scaling, not run here).
+- **Content share of the final loss.** α·content is 0.5% of the loss at 1e-6 on the raw network, rises to 77% at
+  1e-2, and falls again (27% at 1) once the photo is reproduced and the style mismatch is most of what remains; on
+  the normalised network it rises from 4% at 1e-9 to 66% at 1e-6 and is 90% at 1e-3.
+- **Style layers.** On the raw network `conv4_1` carries 87 to 97% of the weighted style loss at the end of every run
+  (more, the larger α/β), `conv3_1` 2 to 8%, `conv2_1` 1 to 5%, `conv1_1` and `conv5_1` under 0.5%. On the
+  normalised network the shares are spread: `conv5_1` 35 to 58%, `conv4_1` 17 to 34%, `conv3_1` 9 to 24%,
+  `conv2_1` 2 to 9%, `conv1_1` 1 to 11%. Equal w_l thus mean nearly one style layer on the raw network and five on
+  the normalised one."""
+
+FINDINGS_03 = """## What the runs show
+
+At 512 px (256 px, then 512 px, at most 80 iterations each), bounded pixels, the raw network, on the shared two-core
+machine while other work ran (load about 7): the four runs took 8m13s, 8m1s, 5m44s and 7m8s, the notebook 29 min.
+Every size of every run stopped at the 80-iteration cap, not by the loss tolerance: the losses were still falling.
+
+- **Grain.** Against each painting the grain ratio fell from 7.53, 3.52, 6.88 and 3.85 (the earlier 224 px outputs:
+  unbounded pixels, 250 iterations) to 2.44 (Shipwreck), 1.31 (The Starry Night), 3.58 (The Scream) and 1.88
+  (Composition VII). Only The Starry Night reaches the aim of 1.5 or less. The Scream and the Shipwreck, painted in
+  broad smooth washes, are where the remaining grain shows: The Scream's sky carries a visible coloured speckle, the
+  Shipwreck's sky and water a finer one. Longer runs (the tolerance reached) would be the next thing to try.
+- **Style against content.** With the paper's ratios on the raw network, The Starry Night and Composition VII
+  rework the whole picture: the sky becomes The Starry Night's swirling strokes and yellow blobs, or Composition
+  VII's coloured facets, while every house stays in place. The Shipwreck and The Scream keep much more of the
+  photo: its colours in the houses, a sharp tower and windows, with the painting's palette and texture mainly in
+  the sky, the trees and the water. The paper's ratios were chosen on the normalised network, whose α/β scale is
+  not the raw network's (notebook 08)."""
+
 FOOTER = '''fmt.Printf("notebook run time: %s\\n", time.Since(started).Round(time.Second))'''
 
 
@@ -98,11 +148,13 @@ loss = α·content + β·style. Every run is logged to the experiment store as i
 
 What to look for: the live bar and preview while a run goes; the loss curves (log scale) afterwards; how a larger
 α/β keeps more of the photo; the same runs found again in the store.
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations,
+no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
         ("code", sizes(256, 100)),
-        ("md", "One transfer with the paper's settings (α/β = 1e-3, average pooling, L-BFGS from the content photo "
+        ("md", "One transfer with the paper's settings (α/β = 1e-3, average pooling, the raw VGG-19, L-BFGS from the content photo "
                "to converge quickly). The bar and the preview update in place; interrupting the cell stops the run at "
                "its next iteration and the store keeps it as INTERRUPTED."),
         ("code", '''cfg := transfer.Defaults()
@@ -167,7 +219,7 @@ texture with the painting's statistics. What to look for: with the first layer o
 noise; each deeper layer adds larger structures (strokes, swirls, the stars' halos). At 256 px the deepest
 layers have few positions (16×12 at `conv5_1`), so their statistics are estimated from little of the image.
 
-Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, L-BFGS from white noise (seed
+Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS from white noise (seed
 0), 256 px on the longest side (the committed outputs; 512 px takes about four times as long, which the shared
 two-core machine did not allow), and the iterations printed below; the notebook's run time is printed at the end.
 
@@ -271,12 +323,22 @@ What to look for: the buildings, the river and the sky stay where they are (cont
 colours and textures come from each painting; with a ratio as low as 5e-4 Composition VII dissolves more of the
 photo than The Scream at 5e-3.
 
-Settings: content `conv4_2`, style `conv1_1` ... `conv5_1` with w_l = 1/5, the paper's loss scaling, average
-pooling, L-BFGS from white noise (seed 0).
+Settings: 512 px on the longest side, reached coarse to fine (first 256 px from white noise, seed 0, then the
+result upsampled to 512 px and optimised again); content `conv4_2`, style `conv1_1` ... `conv5_1` with w_l = 1/5,
+the paper's loss scaling, average pooling, the **raw** VGG-19 (the shared ImageNet weights, not normalised: the
+ratios above are the paper's, applied to this network), L-BFGS with every pixel kept in 0..255, each scale stopped
+when the loss falls by less than 0.1% over 20 iterations or at the iteration cap printed below (80 per size, so that
+the four runs fit in the time the shared two-core machine allowed: in a trial with a cap of 200, the 256 px stage of
+the Shipwreck still fell by about 2% per 20 iterations at its 200th, so these runs stop at the cap, not converged by
+that test). Each run's iterations, why each scale stopped, and its run time are printed under the figure.
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", sizes(224, 250)),
+        ("code", """scales, iterations := []int{256, 512}, 80
+if quick {
+	scales, iterations = []int{48}, 3
+}
+fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
         ("code", """paintings := []struct {
 	name, file string
 	ratio      float64
@@ -286,29 +348,51 @@ pooling, L-BFGS from white noise (seed 0).
 	{"The Scream", "the_scream.jpg", 5e-3},
 	{"Composition VII", "composition_vii.jpg", 5e-4},
 }
+var results []*transfer.Result
 for _, p := range paintings {
 	cfg := transfer.Defaults()
 	cfg.Experiment, cfg.Name = "fig3-four-styles", p.name
 	cfg.ContentPath = image("tubingen.jpg")
 	cfg.Styles = []transfer.Style{{Path: image(p.file)}}
 	cfg.Ratio = p.ratio
-	cfg.Size, cfg.Iterations = size, iterations
-	if _, err := display.Transfer(ctx, lab, cfg); err != nil {
+	cfg.Scales, cfg.Iterations = scales, iterations
+	res, err := display.Transfer(ctx, lab, cfg)
+	if err != nil {
 		panic(err)
 	}
+	results = append(results, res)
 	display.Clear(ctx, true)
 }"""),
         ("code", """cmp, err := compare.Query(ctx, lab.Store, `experiment = "fig3-four-styles" and status = "FINISHED"`)
 if err != nil {
 	panic(err)
 }
-grid, err := cmp.Grid("Tübingen in four styles", "", "name", 224)
+grid, err := cmp.Grid("Tübingen in four styles", "", "name", 512)
 if err != nil {
 	panic(err)
 }
 grid""", GRID),
+        ("md", "How each run ended: iterations and loss evaluations in all, why each size stopped (`loss-tolerance`: "
+               "converged; `iterations`: the cap), and its run time on the shared two-core machine."),
+        ("code", """for i, res := range results {
+	fmt.Printf("%-26s  %d iterations, %d evaluations, stops %v, %s\\n", paintings[i].name, res.Iterations,
+		res.Evaluations, res.Stops, res.Elapsed.Round(time.Second))
+}"""),
+        ("md", GRAIN_03),
+        ("code", """import "github.com/stylelab/stylelab/imaging"
+
+// Measured with imaging.GrainRatio on the 224 px outputs committed before (unbounded pixels, 250 iterations).
+before := map[string]float64{"Shipwreck of the Minotaur": 7.53, "The Starry Night": 3.52, "The Scream": 6.88, "Composition VII": 3.85}
+for i, res := range results {
+	style, err := imaging.Load(image(paintings[i].file))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%-26s  grain ratio %.2f (before: %.2f)\\n", paintings[i].name, imaging.GrainRatio(res.Image, style), before[paintings[i].name])
+}"""),
         ("code", "display.HTML(cmp.HTML())"),
         ("code", FOOTER),
+        ("md", FINDINGS_03),
     ],
     "04-layers-by-ratio.ipynb": [
         ("md", f"""# Style layers against α/β (paper, Fig. 4)
@@ -320,8 +404,9 @@ What to look for: along a row, a larger α/β brings back the photo; down a colu
 colour texture into larger, smoother structures that follow the painting. The paper's point: style and content
 can be traded against each other, and the style's scale depends on the layers used.
 
-Settings: content `conv4_2`, w_l = 1/(number of layers), the paper's loss scaling, average pooling, L-BFGS from
-white noise (seed 0). The runs form one sweep: executing the notebook again skips the points already finished.
+Settings: content `conv4_2`, w_l = 1/(number of layers), the paper's loss scaling, average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS
+from white noise (seed 0). The runs form one sweep: executing the notebook again skips the points already finished.
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -371,7 +456,7 @@ thin texture on top; matched at `conv4_2`, only the arrangement of objects is ke
 reshapes them, which is why the paper uses `conv4_2`.
 
 Settings: The Starry Night, style `conv1_1` ... `conv5_1` with w_l = 1/5, the paper's loss scaling, average
-pooling, L-BFGS from white noise (seed 0).
+pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS from white noise (seed 0) with every pixel kept in 0..255, each run stopped when the loss falls by less than 0.1% over 20 iterations or at the cap printed below.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -399,6 +484,13 @@ if err != nil {
 }
 grid""", GRID),
         ("code", FOOTER),
+        ("md", """## What the runs show
+
+At 224 px, bounded, both runs stopped at the 250-iteration cap (not by the loss tolerance), about 2 min each, the
+notebook 4 min on the shared two-core machine. Matched at `conv2_2`, the houses keep their windows, outlines and
+colours and The Starry Night shows as strokes in the sky and the water; matched at `conv4_2`, the houses are still
+where they were but dissolve into the painting's swirls, blue and yellow, as in the paper. Both keep some pixel
+grain: grain ratio 2.74 (`conv2_2`) and 2.70 (`conv4_2`) against the painting (`imaging.GrainRatio`)."""),
     ],
     "06-initialisation.ipynb": [
         ("md", f"""# Initialisation (paper, Fig. 6)
@@ -410,7 +502,8 @@ starting from the photo keeps more of its detail, starting from the painting mor
 curves show how far each start has to travel.
 
 Settings: Shipwreck of the Minotaur, α/β = 1e-3, content `conv4_2`, style `conv1_1` ... `conv5_1` with w_l = 1/5,
-the paper's loss scaling, average pooling, L-BFGS.
+the paper's loss scaling, average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS.
+The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -462,6 +555,7 @@ cell, matching each channel's mean and standard deviation (as adaptive instance 
 Gram matrices at the same layers.
 
 Settings: Tübingen as The Starry Night, α/β = 1e-3, content `conv4_2`, the paper's loss scaling, average pooling,
+the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network),
 L-BFGS from white noise (seed 0), at the size and iterations printed below (256 px for the committed outputs: the
 shared two-core machine did not allow 512 px); the notebook's run time is printed at the end.
 
@@ -692,6 +786,134 @@ fmt.Printf("content loss (alpha * content):  Gram run %.4g, mean/std run %.4g\\n
         ("code", FOOTER),
     ],
 })
+
+
+NOTEBOOKS["08-ratios.ipynb"] = [
+    ("md", f"""# α/β on the raw and the normalised network
+
+The paper's ratios (1e-3 for the Shipwreck, 5e-4 for Composition VII, Fig. 4's 1e-5 ... 1e-2) were found on a VGG-19
+whose filters were rescaled so that each one's mean activation over a set of images is 1 (the **normalised**
+network). The shared ImageNet weights as trained (the **raw** network, every other notebook's) give responses of
+other sizes at each layer: the style loss E_l grows with the fourth power of a layer's responses and the content
+loss with the second, so the same α/β weighs style and content differently on the two networks.
+
+This notebook sweeps α/β on both, Composition VII on Tübingen (Fig. 4's pair) with all five style layers, and shows
+where each network passes from texture (style wins) to photo (content wins). Each row covers the ratios around that
+network's balance, measured below from the losses of the photo and of the painting.
+
+What to look for: from left to right the painting's texture gives way to the photo; the ratio where the houses first
+show, and where the painting's colours are gone, on each network. The printed shares say how much of the final loss
+is α·content, and how each network's weighted style loss splits over the five layers.
+
+Settings: 128 px on the longest side (small, so the 14 runs take minutes on two cores), content `conv4_2`, style
+`conv1_1` ... `conv5_1` with w_l = 1/5, the paper's loss scaling, average pooling, L-BFGS from white noise (seed 0)
+with every pixel kept in 0..255, each run stopped when the loss falls by less than 0.1% over 20 iterations or at the
+cap printed below.
+
+{CREDIT}"""),
+    ("code", SETUP),
+    ("code", sizes(128, 100)),
+    ("md", "Where the balance lies: the style loss of the photo (β = 1) against the content loss of the painting "
+           "(α = 1), both at this size. Their quotient is the α/β at which reproducing the photo costs as much as "
+           "reproducing the painting."),
+    ("code", """import (
+	stdimage "image"
+
+	"github.com/stylelab/stylelab/analysis"
+	"github.com/stylelab/stylelab/imaging"
+)
+
+photo, err := imaging.Load(image("tubingen.jpg"))
+if err != nil {
+	panic(err)
+}
+painting, err := imaging.Load(image("composition_vii.jpg"))
+if err != nil {
+	panic(err)
+}
+base := transfer.Defaults()
+base.Experiment = "ratios"
+base.ContentPath = image("tubingen.jpg")
+base.Styles = []transfer.Style{{Path: image("composition_vii.jpg")}}
+base.Size, base.Iterations = size, iterations
+for _, network := range []string{"raw", "normalised"} {
+	cfg := base
+	cfg.Network = network
+	plan, err := cfg.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	m, err := lab.ModelFor(plan)
+	if err != nil {
+		panic(err)
+	}
+	onPhoto, err := transfer.Evaluate(m, plan, imaging.FitLongest(photo, size))
+	if err != nil {
+		panic(err)
+	}
+	onPainting, err := transfer.Evaluate(m, plan, imaging.FitLongest(painting, size))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%-10s  style of the photo %.3g, content of the painting %.3g: balance at alpha/beta = %.2g\\n",
+		network, onPhoto.Style, onPainting.Content, onPhoto.Style/onPainting.Content)
+}"""),
+    ("md", "The two sweeps, seven ratios each, a decade apart; the rows are offset by 1e3, close to the shift of the "
+           "balance. Executing the notebook again skips the runs already finished."),
+    ("code", """ratios := map[string][]string{
+	"raw":        {"1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1"},
+	"normalised": {"1e-9", "1e-8", "1e-7", "1e-6", "1e-5", "1e-4", "1e-3"},
+}
+points := map[string][]experiments.SweepPoint{}
+for _, network := range []string{"raw", "normalised"} {
+	cfg := base
+	cfg.Network = network
+	axes := []experiments.Axis{{Param: "ratio", Values: ratios[network]}}
+	ps, err := lab.Sweep(ctx, cfg, axes, transfer.Hooks{}, func(done, total int, p experiments.SweepPoint) {
+		fmt.Printf("%-10s %d/%d  run %d  ratio %s  skipped=%v  (%s)\\n", network, done, total, p.RunID,
+			p.Settings[0].Value, p.Skipped, time.Since(started).Round(time.Second))
+	})
+	if err != nil {
+		panic(err)
+	}
+	points[network] = ps
+}"""),
+    ("code", """var grids []*stdimage.RGBA
+for _, network := range []string{"raw", "normalised"} {
+	cmp, err := compare.Query(ctx, lab.Store, `experiment = "ratios" and status = "FINISHED" and params.network = "`+network+`"`)
+	if err != nil {
+		panic(err)
+	}
+	grid, err := cmp.Grid("Composition VII on Tübingen, "+network+" network: alpha/beta", "", "ratio", 160)
+	if err != nil {
+		panic(err)
+	}
+	grids = append(grids, grid)
+}
+display.Show(ctx, grids[0])
+grids[1]""", GRID),
+    ("md", "For each run: iterations, why it stopped, run time, the share of α·content in the final loss, and each "
+           "layer's share of the weighted style loss β Σ w_l E_l at the end (`conv1_1` ... `conv5_1`)."),
+    ("code", """for _, network := range []string{"raw", "normalised"} {
+	for _, p := range points[network] {
+		r, err := lab.Store.Get(ctx, p.RunID)
+		if err != nil {
+			panic(err)
+		}
+		shares, err := analysis.LossShares(r)
+		if err != nil {
+			panic(err)
+		}
+		content, style := p.Plan.Alpha*r.Last["content"], p.Plan.Beta*r.Last["style"]
+		layer := shares.At(len(shares.Steps) - 1)
+		fmt.Printf("%-10s ratio %-5s  %3d iterations (%s), %5s  content share %.3f  style by layer %.2f %.2f %.2f %.2f %.2f\\n",
+			network, p.Settings[0].Value, r.LastStep, r.Message, r.Duration.Round(time.Second),
+			content/(content+style), layer[0], layer[1], layer[2], layer[3], layer[4])
+	}
+}"""),
+    ("md", FINDINGS_08),
+    ("code", FOOTER),
+]
 
 
 def cell(kind, text, tag=None):

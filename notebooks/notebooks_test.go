@@ -63,6 +63,7 @@ func TestNotebooksExecute(t *testing.T) {
 		{"05-content-layer.ipynb", map[string]int{"fig5-content-layer": 2}},
 		{"06-initialisation.ipynb", map[string]int{"fig6-initialisation": 6}},
 		{"07-which-layers.ipynb", map[string]int{"which-layers-weights": 3, "which-layers-single": 5, "which-layers-terms": 1}},
+		{"08-ratios.ipynb", map[string]int{"ratios": 14}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -18,6 +18,8 @@ func init() {
 			"EncodePNGTo":    ValueOf(imaging.EncodePNGTo),
 			"FitLongest":     ValueOf(imaging.FitLongest),
 			"FitSize":        ValueOf(imaging.FitSize),
+			"Grain":          ValueOf(imaging.Grain),
+			"GrainRatio":     ValueOf(imaging.GrainRatio),
 			"KeepColours":    ValueOf(imaging.KeepColours),
 			"Load":           ValueOf(imaging.Load),
 			"LoadBytes":      ValueOf(imaging.LoadBytes),
