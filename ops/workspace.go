@@ -110,9 +110,7 @@ func NewWorkspace() *Workspace {
 	n := runtime.GOMAXPROCS(0)
 	ws := &Workspace{workers: n, cols: make([][]float32, n), isa: winograd.Detect(), filters: map[filterKey]*winograd.Filter{}, pool: map[int][][]float32{}}
 	ws.runner = winograd.Runner{ISA: ws.isa, Parallel: ws.parallel, Workers: n}
-	if ws.isa == winograd.None {
-		ws.algo = GEMM
-	}
+	ws.algo = Preferred()
 	return ws
 }
 

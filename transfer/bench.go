@@ -34,26 +34,11 @@ func (b BenchResult) String() string {
 // It prepares the evaluation exactly as Run does, with convolution as the
 // convolution setting ("" or "auto": the CPU's preferred algorithm).
 func Bench(ctx context.Context, m *vgg.Model, size, n int, convolution string) (BenchResult, error) {
-	cfg := Defaults()
-	if convolution != "" {
-		cfg.Convolution = convolution
-	}
-	cfg.ContentImage = gradient(size)
-	cfg.Styles = []Style{{Image: gradient(size)}}
-	cfg.Size, cfg.Iterations = size, 1
-	p, err := cfg.Resolve()
-	if err != nil {
-		return BenchResult{}, err
-	}
-	st, err := newStage(m, p, 0, nil)
+	p, st, grad, err := benchStage(m, size, convolution)
 	if err != nil {
 		return BenchResult{}, err
 	}
 	defer st.close()
-	grad := make([]float32, len(st.x))
-	if _, err := st.obj.eval(st.x, grad); err != nil {
-		return BenchResult{}, err
-	}
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
@@ -66,6 +51,32 @@ func Bench(ctx context.Context, m *vgg.Model, size, n int, convolution string) (
 	est, _ := estimateBytes(p, size, size)
 	return BenchResult{Width: size, Height: size, Convolution: p.Convolution.String(), Evaluations: n, PerEvaluation: time.Since(start) / time.Duration(n),
 		PeakRSSBytes: peakRSS(), EstimatedBytes: est}, nil
+}
+
+// benchStage prepares the paper's objective on a size x size image with
+// the convolution setting ("" for auto) and evaluates it once (warm-up).
+func benchStage(m *vgg.Model, size int, convolution string) (*Plan, *stage, []float32, error) {
+	cfg := Defaults()
+	if convolution != "" {
+		cfg.Convolution = convolution
+	}
+	cfg.ContentImage = gradient(size)
+	cfg.Styles = []Style{{Image: gradient(size)}}
+	cfg.Size, cfg.Iterations = size, 1
+	p, err := cfg.Resolve()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := newStage(m, p, 0, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	grad := make([]float32, len(st.x))
+	if _, err := st.obj.eval(st.x, grad); err != nil {
+		st.close()
+		return nil, nil, nil, err
+	}
+	return p, st, grad, nil
 }
 
 // gradient is a smooth test image.

@@ -14,22 +14,11 @@ func BenchmarkIteration(b *testing.B) {
 	for _, size := range []int{256, 512} {
 		for _, conv := range []string{"auto", "gemm"} {
 			b.Run(fmt.Sprintf("%dpx/%s", size, conv), func(b *testing.B) {
-				cfg := Defaults()
-				cfg.ContentImage, cfg.Styles = gradient(size), []Style{{Image: gradient(size)}}
-				cfg.Size, cfg.Convolution = size, conv
-				p, err := cfg.Resolve()
-				if err != nil {
-					b.Fatal(err)
-				}
-				st, err := newStage(m, p, 0, nil)
+				_, st, grad, err := benchStage(m, size, conv)
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer st.close()
-				grad := make([]float32, len(st.x))
-				if _, err := st.obj.eval(st.x, grad); err != nil {
-					b.Fatal(err)
-				}
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					if _, err := st.obj.eval(st.x, grad); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -170,27 +169,7 @@ func checkTermGradient(t *testing.T, change func(c *Config)) {
 			t.Errorf("term/%s = %.8g, reference %.8g", term.Name, v, want)
 		}
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for k := 0; k < 3; k++ {
-		v := make([]float64, len(x))
-		var analytic float64
-		for i := range v {
-			v[i] = rng.NormFloat64()
-			analytic += float64(grad[i]) * v[i]
-		}
-		const eps = 1e-4
-		shifted := func(s float64) []float64 {
-			xs := make([]float64, len(x64))
-			for i := range xs {
-				xs[i] = x64[i] + s*eps*v[i]
-			}
-			return xs
-		}
-		numeric := (refLoss(shifted(1)) - refLoss(shifted(-1))) / (2 * eps)
-		if rel := math.Abs(numeric-analytic) / math.Abs(numeric); rel > 2e-3 {
-			t.Errorf("direction %d: finite difference %.8g, gradient %.8g (relative error %.3g)", k, numeric, analytic, rel)
-		}
-	}
+	checkDirections(t, grad, x64, refLoss, 3)
 }
 
 // TestBuiltinTermsMatchThePaper: the paper's objective written as Terms
