@@ -42,7 +42,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	n := fs.Int("n", 5, "timed iterations per size (after one warm-up)")
 	weightsPath := fs.String("weights", "", "VGG-19 weights (default $STYLELAB_WEIGHTS, then the cache)")
 	asJSON := fs.Bool("json", false, "print one JSON object per size")
-	algorithm := fs.String("convolution", "auto", "convolution algorithm: winograd, gemm, winograd-f2 or winograd-f6; auto: winograd where the CPU allows")
+	convolution := fs.String("convolution", "auto", "convolution algorithm: winograd, gemm, winograd-f2 or winograd-f6; auto: winograd where the CPU allows")
 	child := fs.Int("child", 0, "internal: measure this size in this process")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -51,7 +51,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("bench: -n %d: time at least 1 iteration", *n)
 	}
 	if *child > 0 {
-		line, err := benchOne(ctx, *weightsPath, *algorithm, *child, *n)
+		line, err := benchOne(ctx, *weightsPath, *convolution, *child, *n)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	for _, s := range list {
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath, "-convolution", *algorithm)
+		cmd := exec.CommandContext(ctx, self, "bench", "-child", strconv.Itoa(int(s)), "-n", strconv.Itoa(*n), "-weights", *weightsPath, "-convolution", *convolution)
 		cmd.Stdout, cmd.Stderr = &out, stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("bench: size %d: %w", int(s), err)
@@ -89,7 +89,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-func benchOne(ctx context.Context, weightsPath, algorithm string, size, n int) (benchLine, error) {
+func benchOne(ctx context.Context, weightsPath, convolution string, size, n int) (benchLine, error) {
 	path, err := weights.Locate(weightsPath)
 	if err != nil {
 		return benchLine{}, err
@@ -104,7 +104,7 @@ func benchOne(ctx context.Context, weightsPath, algorithm string, size, n int) (
 		return benchLine{}, err
 	}
 	loaded := time.Since(start)
-	r, err := transfer.Bench(ctx, m, size, n, algorithm)
+	r, err := transfer.Bench(ctx, m, size, n, convolution)
 	if err != nil {
 		return benchLine{}, err
 	}
