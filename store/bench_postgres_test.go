@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"os"
@@ -47,6 +48,55 @@ func BenchmarkPostgresWriters(b *testing.B) {
 			benchWriters(b, pg, 64, interval)
 		})
 	}
+	// The floor the 64 writers are measured against: one writer alone.
+	b.Run("one-writer/every-10ms", func(b *testing.B) { benchWriters(b, pg, 1, 10*time.Millisecond) })
+}
+
+// BenchmarkPostgresRoundTrip measures the machine's floor for any
+// statement: SELECT 1 on an open connection, back to back and after a 10 ms
+// pause (a writer's steps arrive that far apart or more, so each wakes an
+// idle server process and client).
+//
+//	go test ./store -run '^$' -bench PostgresRoundTrip -benchtime 500x
+func BenchmarkPostgresRoundTrip(b *testing.B) {
+	pg := benchServer(b)
+	url, err := pg.CreateDatabase(context.Background(), "roundtrip")
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for _, pause := range []time.Duration{0, 10 * time.Millisecond} {
+		b.Run(fmt.Sprintf("select-1/pause-%v", pause), func(b *testing.B) {
+			if _, err := db.Exec("SELECT 1"); err != nil { // the connection, before the clock starts
+				b.Fatal(err)
+			}
+			latencies := make([]time.Duration, 0, b.N)
+			for range b.N {
+				time.Sleep(pause)
+				t0 := time.Now()
+				if _, err := db.Exec("SELECT 1"); err != nil {
+					b.Fatal(err)
+				}
+				latencies = append(latencies, time.Since(t0))
+			}
+			reportLatencies(b, latencies)
+		})
+	}
+}
+
+// reportLatencies reports the median, 99th percentile and maximum of
+// latencies in milliseconds.
+func reportLatencies(b *testing.B, latencies []time.Duration) {
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	pct := func(p float64) float64 { return ms(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]) }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(ms(latencies[len(latencies)-1]), "max-ms")
 }
 
 func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval time.Duration) {
@@ -102,10 +152,6 @@ func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval tim
 		all = append(all, latencies[w]...)
 		mustFinish(b, runs[w], StatusFinished, "")
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	pct := func(p float64) float64 {
-		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
-	}
 	var points int
 	scan(b, stores[0], "SELECT count(*) FROM metrics", nil, &points)
 	if want := writers * (b.N + 1) * 8; points != want {
@@ -116,9 +162,7 @@ func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval tim
 			b.Fatalf("run %d: last step %d, %v; want %d", r.ID(), sum.LastStep, err, b.N)
 		}
 	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(float64(all[len(all)-1].Microseconds())/1000, "max-ms")
+	reportLatencies(b, all)
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "steps/s")
 }
 

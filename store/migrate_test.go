@@ -150,6 +150,17 @@ func TestSummaryTrigger(t *testing.T) {
 		if err != nil || last.Valid || lastStep != 7 || lo != 1 || minStep != 2 || hi != 8 || count != 5 {
 			t.Errorf("summary = last %v@%d min %v@%d max %v count %d, %v", last, lastStep, lo, minStep, hi, count, err)
 		}
+		// Several rows of one key in one statement (PostgreSQL folds them
+		// before merging) give what the same rows one by one would.
+		if _, err := s.db.Exec(s.q("INSERT INTO metrics (run, key, step, wall, value) VALUES (?, 'x', 9, 0, 0.5), (?, 'x', 8, 0, NULL), (?, 'x', 11, 0, 9), (?, 'x', 10, 0, 0.5), (?, 'y', 1, 0, 2)"),
+			r.ID(), r.ID(), r.ID(), r.ID(), r.ID()); err != nil {
+			t.Fatal(err)
+		}
+		err = s.db.QueryRow(s.q("SELECT last, last_step, min, min_step, max, count FROM metric_summary WHERE run = ? AND key = 'x'"), r.ID()).
+			Scan(&last, &lastStep, &lo, &minStep, &hi, &count)
+		if err != nil || last.Float64 != 9 || lastStep != 11 || lo != 0.5 || minStep != 9 || hi != 9 || count != 9 {
+			t.Errorf("after one statement of four rows: summary = last %v@%d min %v@%d max %v count %d, %v", last, lastStep, lo, minStep, hi, count, err)
+		}
 	})
 }
 
