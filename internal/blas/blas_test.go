@@ -56,3 +56,34 @@ func BenchmarkGram(b *testing.B) {
 		})
 	}
 }
+
+// TestCgemm checks Cgemm, with four and with three real products, against
+// the complex products summed in complex128.
+func TestCgemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, gauss := range []bool{false, true} {
+		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {3, 5, 7}, {64, 33, 129}} {
+			random := func(n int) []complex64 {
+				v := make([]complex64, n)
+				for i := range v {
+					v[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+				}
+				return v
+			}
+			a, b, c := random(s.m*s.k), random(s.k*s.n), make([]complex64, s.m*s.n)
+			Cgemm(gauss, s.m, s.n, s.k, a, b, c)
+			for i := 0; i < s.m; i++ {
+				for j := 0; j < s.n; j++ {
+					var want complex128
+					for l := 0; l < s.k; l++ {
+						want += complex128(a[i*s.k+l]) * complex128(b[l*s.n+j])
+					}
+					got := complex128(c[i*s.n+j])
+					if d := got - want; math.Hypot(real(d), imag(d)) > 1e-4*math.Max(1, math.Hypot(real(want), imag(want))) {
+						t.Fatalf("gauss %v, %dx%dx%d: C[%d][%d] = %v, want %v", gauss, s.m, s.n, s.k, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
