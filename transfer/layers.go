@@ -52,10 +52,10 @@ func layerGradients(m *vgg.Model, p *Plan, img image.Image) ([]LayerMap, [][]flo
 	if err := checkLayerMemory(p, w, h); err != nil {
 		return nil, nil, err
 	}
-	if err := m.Workspace().SetAlgorithm(p.Convolution); err != nil {
-		return nil, nil, fmt.Errorf("transfer: %w", err)
+	st, err := newInputs(m, p, w, h)
+	if err != nil {
+		return nil, nil, err
 	}
-	st := newInputs(m, p, w, h)
 	t, err := st.targets()
 	if err != nil {
 		return nil, nil, err

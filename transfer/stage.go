@@ -39,10 +39,10 @@ func newStageAt(m *vgg.Model, p *Plan, w, h int) (*stage, error) {
 	if err := checkMemory(p, w, h); err != nil {
 		return nil, err
 	}
-	if err := m.Workspace().SetAlgorithm(p.Convolution); err != nil {
-		return nil, fmt.Errorf("transfer: %w", err)
+	st, err := newInputs(m, p, w, h)
+	if err != nil {
+		return nil, err
 	}
-	st := newInputs(m, p, w, h)
 	t, err := st.targets()
 	if err != nil {
 		return nil, err
@@ -53,9 +53,13 @@ func newStageAt(m *vgg.Model, p *Plan, w, h int) (*stage, error) {
 	return st, nil
 }
 
-// newInputs is a stage without its objective yet: the images as the
+// newInputs is a stage without its objective yet, on the network's
+// workspace set to the plan's convolution algorithm: the images as the
 // network sees them at w x h.
-func newInputs(m *vgg.Model, p *Plan, w, h int) *stage {
+func newInputs(m *vgg.Model, p *Plan, w, h int) (*stage, error) {
+	if err := m.Workspace().SetAlgorithm(p.Convolution); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
 	st := &stage{p: p, m: m, w: w, h: h, content: p.Content.Image}
 	for _, s := range p.Styles {
 		st.styles = append(st.styles, s.Image)
@@ -66,7 +70,7 @@ func newInputs(m *vgg.Model, p *Plan, w, h int) *stage {
 			st.styles[i] = imaging.MatchLuminance(s, p.Content.Image)
 		}
 	}
-	return st
+	return st, nil
 }
 
 func (st *stage) close() { st.obj.close() }
