@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,27 +101,51 @@ func (b *browser) record(msg string) {
 }
 
 // do runs steps, failing the test on an error or a JavaScript error.
+//
+// Each step that fails on a node or context of a document the page has just
+// replaced (a form sent on change, a navigation the browser reports late
+// on a loaded machine) is tried again on the new document: the failure
+// came before the step acted, so trying again does not act twice.
 func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+	for _, step := range steps {
+		if _, err := retryStale(ctx, func() (chromedp.Void, error) { return chromedp.Run(ctx, step) }); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
 	}
 	b.checkErrors(t, what)
 }
 
-// get runs an action that returns a value.
+// get runs an action that returns a value, tried again as do's steps are.
 func get[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, a)
+	v, err := retryStale(ctx, func() (T, error) { return chromedp.Run(ctx, a) })
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 	b.checkErrors(t, what)
 	return v
+}
+
+// staleErrors are the DevTools errors of a node or JavaScript context that
+// belonged to a document the page has replaced.
+var staleErrors = []string{"No node with given id found", "Could not find node with given id", "Node is detached from document",
+	"Cannot find context with specified id", "Execution context was destroyed", "Inspected target navigated or closed"}
+
+// retryStale calls f until it succeeds, fails otherwise, or has failed on
+// a replaced document 20 times.
+func retryStale[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := f()
+		if err == nil || attempt == 20 || ctx.Err() != nil || !slices.ContainsFunc(staleErrors, func(e string) bool { return strings.Contains(err.Error(), e) }) {
+			return v, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // text is the text of the first element that matches a CSS selector.
