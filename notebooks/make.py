@@ -323,18 +323,19 @@ What to look for: the buildings, the river and the sky stay where they are (cont
 colours and textures come from each painting; with a ratio as low as 5e-4 Composition VII dissolves more of the
 photo than The Scream at 5e-3.
 
-Settings: 512 px on the longest side, reached coarse to fine (first 256 px from white noise, seed 0, then the
-result upsampled to 512 px and optimised again); content `conv4_2`, style `conv1_1` ... `conv5_1` with w_l = 1/5,
-the paper's loss scaling, average pooling, the **raw** VGG-19 (the shared ImageNet weights, not normalised: the
-ratios above are the paper's, applied to this network), L-BFGS with every pixel kept in 0..255, each scale stopped
-when the loss falls by less than 0.1% over 20 iterations or at the iteration cap printed below (80 per size, so that
-the four runs fit in the time the shared two-core machine allowed: in a trial with a cap of 200, the 256 px stage of
-the Shipwreck still fell by about 2% per 20 iterations at its 200th, so these runs stop at the cap, not converged by
-that test). Each run's iterations, why each scale stopped, and its run time are printed under the figure.
+Settings: 512 px on the longest side, reached coarse to fine: white noise (seed 0) at 64 px, the result upsampled
+and optimised again at 128, 256 and 512 px. Noise started at 64 px becomes, upsampled, smooth at the finer sizes,
+and the finer sizes add only the detail the losses ask for; started at full size, the pixel noise the deep layers
+barely see stays as speckle (in a trial at 256 px from noise, The Scream's grain ratio was still 5.7 after 300
+iterations; from 64 px through 128 to 256 px it was 1.5 after 150 per size). Content `conv4_2`, style `conv1_1` ...
+`conv5_1` with w_l = 1/5, the paper's loss scaling, average pooling, the **raw** VGG-19 (the shared ImageNet
+weights, not normalised: the ratios above are the paper's, applied to this network), L-BFGS with every pixel kept in
+0..255, each size stopped when the loss falls by less than 0.1% over 20 iterations or at the cap printed below.
+Each run's iterations, why each size stopped, and its run time are printed under the figure.
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", """scales, iterations := []int{256, 512}, 80
+        ("code", """scales, iterations := []int{64, 128, 256, 512}, 300
 if quick {
 	scales, iterations = []int{48}, 3
 }
