@@ -150,8 +150,8 @@ func TestSummaryTrigger(t *testing.T) {
 		if err != nil || last.Valid || lastStep != 7 || lo != 1 || minStep != 2 || hi != 8 || count != 5 {
 			t.Errorf("summary = last %v@%d min %v@%d max %v count %d, %v", last, lastStep, lo, minStep, hi, count, err)
 		}
-		// Several rows of one key in one statement (PostgreSQL folds them
-		// before merging) give what the same rows one by one would.
+		// Several rows of one key in one statement give what the same rows
+		// one by one would.
 		if _, err := s.db.Exec(s.q("INSERT INTO metrics (run, key, step, wall, value) VALUES (?, 'x', 9, 0, 0.5), (?, 'x', 8, 0, NULL), (?, 'x', 11, 0, 9), (?, 'x', 10, 0, 0.5), (?, 'y', 1, 0, 2)"),
 			r.ID(), r.ID(), r.ID(), r.ID(), r.ID()); err != nil {
 			t.Fatal(err)

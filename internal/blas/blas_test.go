@@ -61,15 +61,15 @@ func BenchmarkGram(b *testing.B) {
 // the complex products summed in complex128.
 func TestCgemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	random := func(n int) []complex64 {
+		v := make([]complex64, n)
+		for i := range v {
+			v[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+		}
+		return v
+	}
 	for _, gauss := range []bool{false, true} {
 		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {3, 5, 7}, {64, 33, 129}} {
-			random := func(n int) []complex64 {
-				v := make([]complex64, n)
-				for i := range v {
-					v[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
-				}
-				return v
-			}
 			a, b, c := random(s.m*s.k), random(s.k*s.n), make([]complex64, s.m*s.n)
 			Cgemm(gauss, s.m, s.n, s.k, a, b, c)
 			for i := 0; i < s.m; i++ {

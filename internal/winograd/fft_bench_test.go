@@ -19,7 +19,7 @@ import (
 // bound on FFT convolution's speed, to set beside BenchmarkVGG's
 // F4/kernel/forward, which includes Winograd's transforms.
 //
-//	go test ./internal/winograd -run '^$' -bench 'FFTProducts|VGG/.*F4/kernel/forward'
+//	go test ./internal/winograd -run '^$' -bench 'FFTProducts|VGG/.*/F4/kernel/forward'
 func BenchmarkFFTProducts(b *testing.B) {
 	shapes := []struct{ cin, cout, size int }{{3, 64, 256}, {64, 64, 256}, {128, 128, 128}, {256, 256, 64}, {512, 512, 32}, {512, 512, 16}}
 	rng := rand.New(rand.NewPCG(1, 2))
