@@ -67,3 +67,39 @@ func TestLiveFeedback(t *testing.T) {
 		}
 	}
 }
+
+// TestTransferReuse: with Options.Reuse a run already finished is shown as
+// such and returned, not run again; without it, it runs again.
+func TestTransferReuse(t *testing.T) {
+	lab, err := OpenLab(context.Background(), testenv.WeightsDir(t), filepath.Join(t.TempDir(), "runs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	cfg := transfer.Defaults()
+	cfg.ContentPath = testenv.Path(t, "images", "tubingen.jpg")
+	cfg.Styles = []transfer.Style{{Path: testenv.Path(t, "images", "starry_night.jpg")}}
+	cfg.Size, cfg.Iterations = 40, 4
+	first, err := TransferWith(context.Background(), lab, cfg, Options{Reuse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{}
+	again, err := TransferWith(WithPublisher(context.Background(), r), lab, cfg, Options{Reuse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RunID != first.RunID || again.Iterations != first.Iterations {
+		t.Errorf("reused run %d (%d iterations), want run %d (%d)", again.RunID, again.Iterations, first.RunID, first.Iterations)
+	}
+	if len(r.shown) != 1 || !strings.Contains(r.shown[0].Data["text/plain"].(string), "reused from the store, not run again") {
+		t.Errorf("a reused run showed %d outputs, want one bar saying it was reused: %v", len(r.shown), r.shown)
+	}
+	rerun, err := TransferWith(context.Background(), lab, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rerun.RunID == first.RunID {
+		t.Error("without Reuse the run was not run again")
+	}
+}

@@ -17,6 +17,11 @@ type Options struct {
 	// PreviewEvery is the most time between two previews of the image
 	// (besides the ten or so by iteration); 0 means 3 seconds, < 0 none.
 	PreviewEvery time.Duration
+	// Reuse shows and returns the run of cfg already FINISHED in the lab's
+	// store (same settings, images and weights; Lab.Finished), if there is
+	// one, instead of running it again: re-executing a notebook of long runs
+	// then repeats only the runs whose settings changed.
+	Reuse bool
 }
 
 // Transfer runs cfg on lab with the cell's context, showing a live progress
@@ -36,6 +41,20 @@ func Transfer(ctx context.Context, lab *experiments.Lab, cfg transfer.Config) (*
 func TransferWith(ctx context.Context, lab *experiments.Lab, cfg transfer.Config, opt Options) (*transfer.Result, error) {
 	if lab == nil {
 		return nil, errors.New("display: Transfer needs a lab (experiments.OpenLab)")
+	}
+	if opt.Reuse {
+		res, err := lab.Finished(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil {
+			status := "finished earlier"
+			if len(res.Stops) > 0 {
+				status += " (stopped by " + strings.Join(res.Stops, ", ") + ")"
+			}
+			status += fmt.Sprintf(" in %s; reused from the store, not run again", res.Elapsed.Round(time.Second))
+			return res, Show(ctx, progress{step: res.Last(), status: status, runID: res.RunID, link: runLink(lab.Store.Path(), res.RunID)})
+		}
 	}
 	if cfg.SnapshotEvery == 0 {
 		cfg.SnapshotEvery = previewEvery(cfg)
