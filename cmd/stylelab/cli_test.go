@@ -124,6 +124,17 @@ func TestTrackedWorkflow(t *testing.T) {
 	if len(low) != 1 || math.Abs(scored-low[0].Last["total"]) > 0.01*low[0].Last["total"] {
 		t.Errorf("eval scores low.png %g; the run logged %v", scored, low)
 	}
+	lowImg, err := imaging.Load(filepath.Join(c.dir, "low.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	styleImg, err := imaging.Load(c.style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("grain ratio          %.3g  (against %s)", imaging.GrainRatio(lowImg, styleImg), c.style); !strings.Contains(evalOut, want) {
+		t.Errorf("eval output\n%s\nlacks %q", evalOut, want)
+	}
 	sweep := []string{"sweep", "-experiment", "fig4", "-content", c.content, "-style", c.style, "-size", "48", "-iterations", "2",
 		"-axis", "style_layers=conv1_1|conv1_1,conv2_1", "-axis", "ratio=1e-4|1e-2"}
 	if out := c.ok(sweep...); strings.Count(out, "(ran)") != 4 {

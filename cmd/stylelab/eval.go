@@ -21,7 +21,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	f := newRunFlags(stderr)
 	image := f.fs.String("image", "", "the image to score (its own size is used)")
 	f.fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stylelab eval -image X.png [run flags]\n\nPrints the total, content, style, per-layer and TV losses of an image under a run's settings\n(without -content and -style: the embedded demo's).\n\nFlags:")
+		fmt.Fprintln(stderr, "usage: stylelab eval -image X.png [run flags]\n\nPrints the total, content, style, per-layer and TV losses of an image under a run's settings,\nand its grain ratio against each style image (about 1: as fine-grained as the painting)\n(without -content and -style: the embedded demo's).\n\nFlags:")
 		f.fs.PrintDefaults()
 	}
 	if err := f.fs.Parse(args); err != nil {
@@ -79,5 +79,16 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, k := range names {
 		fmt.Fprintf(stdout, "%-20s %.6g\n", k, l.Layers[k])
 	}
+	for _, st := range plan.Styles { // neighbouring-pixel differences against the painting's at this size
+		fmt.Fprintf(stdout, "%-20s %.3g  (against %s)\n", "grain ratio", imaging.GrainRatio(img, st.Image), styleName(st))
+	}
 	return nil
+}
+
+// styleName is a style image's file, or "the style image" for one given in memory.
+func styleName(im transfer.Image) string {
+	if im.Path == "" {
+		return "the style image"
+	}
+	return im.Path
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,6 +246,7 @@ func runWorkers(ctx context.Context, f *sweepFlags, points int, stdout, stderr i
 		return fmt.Errorf("sweep: %w", err)
 	}
 	n := min(f.workers, points)
+	env := workerEnv(os.Environ(), runtime.NumCPU(), n)
 	fmt.Fprintf(stderr, "sweep: %d points in %d worker processes\n", points, n)
 	out, errOut := &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	errs := make([]error, n)
@@ -254,7 +257,7 @@ func runWorkers(ctx context.Context, f *sweepFlags, points int, stdout, stderr i
 		cmd.WaitDelay = time.Minute
 		prefix := fmt.Sprintf("[worker %d] ", i+1)
 		wo, we := &prefixWriter{w: out, prefix: prefix}, &prefixWriter{w: errOut, prefix: prefix}
-		cmd.Stdout, cmd.Stderr = wo, we
+		cmd.Stdout, cmd.Stderr, cmd.Env = wo, we, env
 		if err := cmd.Start(); err != nil {
 			errs[i] = fmt.Errorf("worker %d: %w", i+1, err)
 			continue
@@ -275,6 +278,18 @@ func runWorkers(ctx context.Context, f *sweepFlags, points int, stdout, stderr i
 	}
 	fmt.Fprintf(stdout, "sweep: %d workers done\n", n)
 	return nil
+}
+
+// workerEnv is the environment of one of n local workers on a machine of
+// cpus cores: each gets its share of the cores (GOMAXPROCS), so that the
+// workers' threads do not contend, unless the caller set GOMAXPROCS.
+func workerEnv(environ []string, cpus, n int) []string {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return environ
+		}
+	}
+	return append(slices.Clip(environ), fmt.Sprintf("GOMAXPROCS=%d", max(1, cpus/n)))
 }
 
 // takeFlags removes the named flags (-name value, -name=value, --name)

@@ -93,3 +93,29 @@ func TestSweepFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkerEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		environ    []string
+		cpus, n    int
+		gomaxprocs string
+	}{
+		{"two workers share two cores", []string{"HOME=/root"}, 2, 2, "1"},
+		{"four cores for two workers", []string{"HOME=/root"}, 4, 2, "2"},
+		{"more workers than cores", nil, 2, 5, "1"},
+		{"the caller's setting is kept", []string{"GOMAXPROCS=3"}, 2, 2, "3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, kv := range workerEnv(tc.environ, tc.cpus, tc.n) {
+				if v, ok := strings.CutPrefix(kv, "GOMAXPROCS="); ok {
+					got = append(got, v)
+				}
+			}
+			if len(got) != 1 || got[0] != tc.gomaxprocs {
+				t.Errorf("GOMAXPROCS in the worker's environment: %v, want [%s]", got, tc.gomaxprocs)
+			}
+		})
+	}
+}
