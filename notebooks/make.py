@@ -222,15 +222,26 @@ features describe what is where rather than the pixels themselves.
 `conv1_1`, then `conv1_1`+`conv2_1`, and so on up to `conv1_1` ... `conv5_1` (α = 0, β = 1). The result is a
 texture with the painting's statistics. What to look for: with the first layer only it is fine-grained colour
 noise; each deeper layer adds larger structures (strokes, swirls, the stars' halos). At 256 px the deepest
-layers have few positions (16×12 at `conv5_1`), so their statistics are estimated from little of the image.
+layers have few positions at small sizes, so their statistics are estimated from little of the image: the style
+reconstructions are made at 512 px, as in the paper.
 
-Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS from white noise (seed
-0), 256 px on the longest side (the committed outputs; 512 px takes about four times as long, which the shared
-two-core machine did not allow), and the iterations printed below; the notebook's run time is printed at the end.
+Settings: the paper's loss scaling, w_l = 1/(number of layers), average pooling, the raw VGG-19 (the shared ImageNet
+weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS
+with every pixel kept in 0..255, from white noise (seed 0) reached coarse to fine as in notebook 03: the style
+reconstructions at 64, 128, 256 and 512 px, the content reconstructions at 64, 128 and 256 px (the shared two-core
+machine did not allow these at 512 px too). Each size stops when the loss falls by less than 0.1% over 20 iterations
+or at the cap printed below; each run's iterations, stops and run time are printed under the figure, and the
+notebook's run time at the end. Cells run with `display.Options{{Reuse: true}}`: runs already finished in the
+notebook's store are shown, not repeated.
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", sizes(256, 100)),
+        ("code", """contentScales, styleScales, iterations := []int{64, 128, 256}, []int{64, 128, 256, 512}, 200
+if quick {
+	contentScales, styleScales, iterations = []int{48}, []int{48}, 3
+}
+fmt.Printf("content reconstructions at %v px, style reconstructions at %v px, at most %d L-BFGS iterations per size\\n",
+	contentScales, styleScales, iterations)"""),
         ("md", "The content reconstructions, one run per layer, each matching the photo's features at that layer only:"),
         ("code", """var contentRuns []*transfer.Result
 for _, layer := range []string{"conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2"} {
@@ -240,8 +251,8 @@ for _, layer := range []string{"conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv
 	cfg.Styles = []transfer.Style{{Path: image("starry_night.jpg")}} // not matched: beta is 0
 	cfg.ContentLayers = []string{layer}
 	cfg.Alpha, cfg.Ratio, cfg.Beta = 1, 0, 0 // content only
-	cfg.Size, cfg.Iterations = size, iterations
-	res, err := display.Transfer(ctx, lab, cfg)
+	cfg.Scales, cfg.Iterations = contentScales, iterations
+	res, err := display.TransferWith(ctx, lab, cfg, display.Options{Reuse: true})
 	if err != nil {
 		panic(err)
 	}
@@ -266,8 +277,8 @@ for _, layers := range sets {
 	cfg.Styles = []transfer.Style{{Path: image("starry_night.jpg")}}
 	cfg.StyleLayers = transfer.EqualWeights(layers...)
 	cfg.Alpha, cfg.Ratio, cfg.Beta = 0, 0, 1 // style only
-	cfg.Size, cfg.Iterations = size, iterations
-	res, err := display.Transfer(ctx, lab, cfg)
+	cfg.Scales, cfg.Iterations = styleScales, iterations
+	res, err := display.TransferWith(ctx, lab, cfg, display.Options{Reuse: true})
 	if err != nil {
 		panic(err)
 	}
@@ -284,11 +295,33 @@ for i := range contentRuns {
 	cells[0] = append(cells[0], plots.Cell{Image: contentRuns[i].Image, Label: "content " + contentRuns[i].Plan.ContentLayers[0]})
 	cells[1] = append(cells[1], plots.Cell{Image: styleRuns[i].Image, Label: "style up to " + styleRuns[i].Plan.Name})
 }
-grid, err := plots.Grid("Reconstructions from white noise", []string{"content", "style"}, nil, cells, size)
+grid, err := plots.Grid("Reconstructions from white noise", []string{"content", "style"}, nil, cells, 320)
 if err != nil {
 	panic(err)
 }
 grid""", GRID),
+        ("md", "How each run ended: iterations in all, why each size stopped (`loss-tolerance`: converged; `iterations`: "
+               "the cap), its run time on the shared two-core machine, and its final size."),
+        ("code", """for _, res := range append(append([]*transfer.Result(nil), contentRuns...), styleRuns...) {
+	fmt.Printf("%-28s %-9s %4d iterations, stops %v, %s, %dx%d\\n", res.Plan.Experiment, res.Plan.Name, res.Iterations,
+		res.Stops, res.Elapsed.Round(time.Second), res.Image.Rect.Dx(), res.Image.Rect.Dy())
+}"""),
+        ("md", "The style reconstructions at full size, from `conv1_1` alone (left) to `conv1_1` ... `conv5_1` (right):"),
+        ("code", """var styleCells [][]plots.Cell
+for i, res := range styleRuns {
+	if i%3 == 0 {
+		styleCells = append(styleCells, nil)
+	}
+	styleCells[len(styleCells)-1] = append(styleCells[len(styleCells)-1], plots.Cell{Image: res.Image, Label: "up to " + res.Plan.Name})
+}
+for len(styleCells[len(styleCells)-1]) < 3 {
+	styleCells[len(styleCells)-1] = append(styleCells[len(styleCells)-1], plots.Cell{})
+}
+full, err := plots.Grid("Style reconstructions of The Starry Night", nil, nil, styleCells, styleScales[len(styleScales)-1])
+if err != nil {
+	panic(err)
+}
+full"""),
         ("md", "The content runs' losses (log scale). Their sizes differ from layer to layer (each sums its own "
                "layer's squared differences); what compares is how far each falls in the same number of iterations."),
         ("code", """cmp, err := compare.Query(ctx, lab.Store, `experiment = "fig1-content-reconstructions" and status = "FINISHED"`)
@@ -336,7 +369,17 @@ iterations; from 64 px through 128 to 256 px it was 1.5 after 150 per size). Con
 `conv5_1` with w_l = 1/5, the paper's loss scaling, average pooling, the **raw** VGG-19 (the shared ImageNet
 weights, not normalised: the ratios above are the paper's, applied to this network), L-BFGS with every pixel kept in
 0..255, each size stopped when the loss falls by less than 0.1% over 20 iterations or at the cap printed below.
-Each run's iterations, why each size stopped, and its run time are printed under the figure.
+The Scream alone adds a small total-variation term (weight 2, about 2% of its final loss): with the highest α/β of
+the four, its content term at `conv4_2` dominates, and matching deep features leaves a fine speckle in flat regions
+(see the content reconstructions of notebook 02) that its smooth sky shows; without the term its grain ratio was
+1.81 (the last version of this notebook), with it it is printed below. Each run's iterations, why each size
+stopped, and its run time are printed under the figure.
+
+Cells run with `display.Options{{Reuse: true}}`: a run whose settings, images and weights match one already
+finished in the notebook's store is shown again from the store, not repeated. The committed outputs were made
+that way on the shared two-core machine: three runs are those of the last version (unchanged settings), and The
+Scream's run with the new term was made beside them by `stylelab run` with the same settings; executed on a fresh
+store, the notebook runs all four.
 
 {CREDIT}"""),
         ("code", SETUP),
@@ -347,12 +390,12 @@ if quick {
 fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
         ("code", """paintings := []struct {
 	name, file string
-	ratio      float64
+	ratio, tv  float64
 }{
-	{"Shipwreck of the Minotaur", "shipwreck.jpg", 1e-3},
-	{"The Starry Night", "starry_night.jpg", 8e-4},
-	{"The Scream", "the_scream.jpg", 5e-3},
-	{"Composition VII", "composition_vii.jpg", 5e-4},
+	{"Shipwreck of the Minotaur", "shipwreck.jpg", 1e-3, 0},
+	{"The Starry Night", "starry_night.jpg", 8e-4, 0},
+	{"The Scream", "the_scream.jpg", 5e-3, 2},
+	{"Composition VII", "composition_vii.jpg", 5e-4, 0},
 }
 var results []*transfer.Result
 for _, p := range paintings {
@@ -360,9 +403,9 @@ for _, p := range paintings {
 	cfg.Experiment, cfg.Name = "fig3-four-styles", p.name
 	cfg.ContentPath = image("tubingen.jpg")
 	cfg.Styles = []transfer.Style{{Path: image(p.file)}}
-	cfg.Ratio = p.ratio
+	cfg.Ratio, cfg.TVWeight = p.ratio, p.tv
 	cfg.Scales, cfg.Iterations = scales, iterations
-	res, err := display.Transfer(ctx, lab, cfg)
+	res, err := display.TransferWith(ctx, lab, cfg, display.Options{Reuse: true})
 	if err != nil {
 		panic(err)
 	}
@@ -410,18 +453,29 @@ What to look for: along a row, a larger α/β brings back the photo; down a colu
 colour texture into larger, smoother structures that follow the painting. The paper's point: style and content
 can be traded against each other, and the style's scale depends on the layers used.
 
-Settings: content `conv4_2`, w_l = 1/(number of layers), the paper's loss scaling, average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS
-from white noise (seed 0). The runs form one sweep: executing the notebook again skips the points already finished.
-The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
+Settings: content `conv4_2`, w_l = 1/(number of layers), the paper's loss scaling, average pooling, the **raw**
+VGG-19 (the shared ImageNet weights, not normalised: the columns are the paper's ratios, applied to this network;
+notebook 08 shows how its α/β scale differs from the paper's normalised network), 256 px reached coarse to fine as in
+notebook 03 (white noise, seed 0, at 64 px, then 128 and 256 px), L-BFGS with every pixel kept in 0..255, each size
+stopped when the loss falls by less than 0.1% over 20 iterations or at the cap printed below.
+
+The runs form one sweep: executing the notebook again skips the points already finished in its store, and other
+processes may share the work. The committed outputs were made that way: on the shared two-core machine the 20 runs
+were run by `stylelab sweep -engine local -workers 2` on the notebook's store (the command is printed below), and
+the notebook then found every point finished; executed alone, it runs them itself.
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", sizes(128, 150)),
+        ("code", """scales, iterations := []int{64, 128, 256}, 200
+if quick {
+	scales, iterations = []int{48}, 3
+}
+fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
         ("code", """base := transfer.Defaults()
 base.Experiment = "fig4-layers-by-ratio"
 base.ContentPath = image("tubingen.jpg")
 base.Styles = []transfer.Style{{Path: image("composition_vii.jpg")}}
-base.Size, base.Iterations = size, iterations
+base.Scales, base.Iterations = scales, iterations
 axes := []experiments.Axis{
 	{Param: "style_layers", Values: []string{"conv1_1", "conv1_1,conv2_1", "conv1_1,conv2_1,conv3_1",
 		"conv1_1,conv2_1,conv3_1,conv4_1", "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"}},
@@ -439,11 +493,17 @@ len(points)"""),
 if err != nil {
 	panic(err)
 }
-grid, err := cmp.Grid("Composition VII on Tübingen: style layers (rows) by alpha/beta (columns)", "style_layers", "ratio", 160)
+grid, err := cmp.Grid("Composition VII on Tübingen: style layers (rows) by alpha/beta (columns)", "style_layers", "ratio", 192)
 if err != nil {
 	panic(err)
 }
 grid""", GRID),
+        ("md", "How each run ended: its iterations in all (over the three sizes), why each size stopped (`loss-tolerance`: "
+               "converged; `iterations`: the cap), its run time, and the machine and process that ran it."),
+        ("code", """for _, r := range cmp.Runs {
+	fmt.Printf("run %2d  %-52s  %3d iterations  %-50s  %6s  %s pid %d\\n", r.ID, r.Name, r.LastStep, r.Message,
+		r.Duration.Round(time.Second), r.Host, r.PID)
+}"""),
         ("md", "The style loss of each run over the iterations (log scale): more layers, more style loss to remove."),
         ("code", """curves, err := cmp.Curves("style loss", []string{"style"}, true)
 if err != nil {
@@ -530,16 +590,24 @@ starting from the photo keeps more of its detail, starting from the painting mor
 curves show how far each start has to travel.
 
 Settings: Shipwreck of the Minotaur, α/β = 1e-3, content `conv4_2`, style `conv1_1` ... `conv5_1` with w_l = 1/5,
-the paper's loss scaling, average pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 08 shows how its α/β scale differs from the paper's normalised network), L-BFGS.
-The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations, no stopping test); they have not been executed again since.
+the paper's loss scaling, average pooling, the **raw** VGG-19 (the shared ImageNet weights, not normalised; notebook 08
+shows how its α/β scale differs from the paper's normalised network), 256 px reached coarse to fine as in notebook 03
+(each start taken at 64 px, then the result upsampled and optimised again at 128 and 256 px), L-BFGS with every pixel
+kept in 0..255, each size stopped when the loss falls by less than 0.1% over 20 iterations or at the cap printed below.
+Cells run with `display.Options{{Reuse: true}}`: runs already finished in the notebook's store are shown, not repeated.
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", sizes(192, 200)),
+        ("code", """scales, iterations := []int{64, 128, 256}, 200
+if quick {
+	scales, iterations = []int{48}, 3
+}
+fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
         ("code", """starts := []struct {
 	init string
 	seed int64
 }{{"content", 0}, {"style", 0}, {"noise", 1}, {"noise", 2}, {"noise", 3}, {"noise", 4}}
+var results []*transfer.Result
 for _, s := range starts {
 	cfg := transfer.Defaults()
 	cfg.Experiment = "fig6-initialisation"
@@ -550,17 +618,32 @@ for _, s := range starts {
 	cfg.ContentPath = image("tubingen.jpg")
 	cfg.Styles = []transfer.Style{{Path: image("shipwreck.jpg")}}
 	cfg.Init, cfg.Seed = s.init, s.seed
-	cfg.Size, cfg.Iterations = size, iterations
-	if _, err := display.Transfer(ctx, lab, cfg); err != nil {
+	cfg.Scales, cfg.Iterations = scales, iterations
+	res, err := display.TransferWith(ctx, lab, cfg, display.Options{Reuse: true})
+	if err != nil {
 		panic(err)
 	}
+	results = append(results, res)
 	display.Clear(ctx, true)
+}"""),
+        ("md", "How each run ended (iterations in all, why each size stopped, run time), its final loss, and its grain "
+               "against the painting (`imaging.GrainRatio`: about 1 when the output is as fine-grained as the painting)."),
+        ("code", """import "github.com/stylelab/stylelab/imaging"
+
+style, err := imaging.Load(image("shipwreck.jpg"))
+if err != nil {
+	panic(err)
+}
+for _, res := range results {
+	last := res.Last()
+	fmt.Printf("%-15s %4d iterations, stops %v, %6s, loss %.4g (content %.3g, style %.3g), grain ratio %.2f\\n", res.Plan.Name,
+		res.Iterations, res.Stops, res.Elapsed.Round(time.Second), last.Total, last.Content, last.Style, imaging.GrainRatio(res.Image, style))
 }"""),
         ("code", """cmp, err := compare.Query(ctx, lab.Store, `experiment = "fig6-initialisation" and status = "FINISHED"`)
 if err != nil {
 	panic(err)
 }
-grid, err := cmp.Grid("Started from the photo, the painting, and four noise images", "", "name", 192)
+grid, err := cmp.Grid("Started from the photo, the painting, and four noise images", "", "name", 256)
 if err != nil {
 	panic(err)
 }
