@@ -2,9 +2,12 @@ package experiments
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/draw"
+	"os"
 	"strings"
 	"time"
 
@@ -41,7 +44,14 @@ func (l *Lab) Finished(ctx context.Context, cfg transfer.Config) (*transfer.Resu
 	if !ok {
 		return nil, fmt.Errorf("experiments: finished run %d has no final image in the store (stylelab runs show %d)", id, id)
 	}
-	img, err := imaging.Load(final.Path)
+	data, err := os.ReadFile(final.Path)
+	if err != nil {
+		return nil, fmt.Errorf("experiments: finished run %d: %w", id, err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != final.SHA256 {
+		return nil, fmt.Errorf("experiments: finished run %d: its final image %s was changed after the run stored it (sha256 differs); run it again without Reuse", id, final.Path)
+	}
+	img, err := imaging.LoadBytes(final.Path, data)
 	if err != nil {
 		return nil, fmt.Errorf("experiments: finished run %d: %w", id, err)
 	}

@@ -3,8 +3,12 @@ package experiments
 import (
 	"bytes"
 	"context"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/stylelab/stylelab/store"
 )
 
 // TestFinishedRebuildsTheRun: a finished run is found again by its settings
@@ -56,5 +60,29 @@ func TestFinishedRebuildsTheRun(t *testing.T) {
 	}
 	if got, err := lab.Finished(ctx, cfg); err != nil || got != nil {
 		t.Errorf("an interrupted run was reused: %v (err %v)", got, err)
+	}
+}
+
+// TestFinishedRefusesAChangedImage: a final image changed on disk after the
+// run stored it is not passed off as the run's result.
+func TestFinishedRefusesAChangedImage(t *testing.T) {
+	lab := testLab(t)
+	ctx := context.Background()
+	cfg := paperConfig(t, 32, 1)
+	cfg.Experiment = "reuse-test"
+	ran, err := lab.Run(ctx, cfg, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := lab.Store.Get(ctx, ran.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, _ := rec.LastArtifact(store.KindFinal)
+	if err := os.WriteFile(final.Path, []byte("not the image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := lab.Finished(ctx, cfg); err == nil || !strings.Contains(err.Error(), "was changed after the run stored it") {
+		t.Errorf("Finished on a changed image: %v, %v; want an error saying so", got, err)
 	}
 }

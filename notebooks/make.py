@@ -153,8 +153,6 @@ loss = α·content + β·style. Every run is logged to the experiment store as i
 
 What to look for: the live bar and preview while a run goes; the loss curves (log scale) afterwards; how a larger
 α/β keeps more of the photo; the same runs found again in the store.
-The committed outputs are from the previous engine (pixels not kept in 0..255, a fixed number of iterations,
-no stopping test); they have not been executed again since.
 
 {CREDIT}"""),
         ("code", SETUP),
