@@ -111,19 +111,20 @@ At 128 px, every run stopped at the 100-iteration cap (not by the loss tolerance
 FINDINGS_03 = """## What the runs show
 
 At 512 px (64, 128, 256, then 512 px, at most 300 iterations each), bounded pixels, the raw network, on the shared
-two-core machine (other work ran beside it for part of the time): the four runs took 20m41s, 19m31s, 17m13s and
-14m59s, the notebook 1h12m. Every size of every run stopped at the 300-iteration cap, not by the loss tolerance:
-at 512 px the loss still fell about 0.3% per 20 iterations at the end (the tolerance is 0.1%).
+two-core machine: the Shipwreck, The Starry Night and Composition VII took 20m41s, 19m31s and 14m59s (two threads,
+with other work beside them for part of the time); The Scream, run again with its TV term, 26m57s on one thread
+beside two other runs. Nearly every size of every run stopped at the 300-iteration cap, not by the loss tolerance
+(The Scream's 128 px stage converged after 286): at 512 px the loss still fell about 0.3% per 20 iterations at the
+end (the tolerance is 0.1%). This notebook's last execution reused all four runs from its store (the bar above).
 
-- **Grain.** Against each painting the grain ratio is 1.23 (Shipwreck), 0.99 (The Starry Night), 1.81 (The Scream)
+- **Grain.** Against each painting the grain ratio is 1.23 (Shipwreck), 0.99 (The Starry Night), 1.25 (The Scream)
   and 1.22 (Composition VII), against 7.53, 3.52, 6.88 and 3.85 for the earlier 224 px outputs (unbounded pixels,
-  250 iterations from noise at full size) and 2.44, 1.31, 3.58 and 1.88 for the last version of this notebook
-  (256 then 512 px, 80 iterations each). Three of four reach the aim of 1.5 or less. Starting from noise at
-  64 px did most of it: the coarse sizes leave smooth, upsampled shapes, where noise started at full size stayed
-  as speckle. The Scream, painted in broad smooth washes, is where grain remains: its output's grain was 1.56
-  when the 512 px stage began and rose to 1.81 as that stage added a fine texture to the sky that the painting
-  does not have (the raw network weights `conv1_1`, the layer that would hold such fine statistics, at under
-  0.5% of the style loss; notebook 08).
+  250 iterations from noise at full size): all four reach the aim of 1.5 or less. Starting from noise at 64 px did
+  most of it: the coarse sizes leave smooth, upsampled shapes, where noise started at full size stayed as speckle.
+  The Scream, painted in broad smooth washes, needed more: without a TV term its grain was 1.56 when the 512 px
+  stage began and 1.81 at the end, a fine speckle in the sky that the painting does not have. The TV term (weight
+  2; about 2.5% of its final loss) removes it without flattening the strokes; in trials to 256 px, weight 2 gave
+  1.15 and weight 8 gave 0.93 with visibly blurred houses.
 - **Style against content.** With the paper's ratios on the raw network, The Starry Night and Composition VII
   rework the whole picture: the sky becomes The Starry Night's swirling strokes and yellow blobs, or Composition
   VII's coloured facets, while every house stays in place. The Shipwreck and The Scream keep much more of the
@@ -410,10 +411,7 @@ for _, p := range paintings {
 	results = append(results, res)
 	display.Clear(ctx, true)
 }"""),
-        ("code", """cmp, err := compare.Query(ctx, lab.Store, `experiment = "fig3-four-styles" and status = "FINISHED"`)
-if err != nil {
-	panic(err)
-}
+        ("code", """cmp := display.Compare(results...) // these four runs (the store may hold earlier ones too)
 grid, err := cmp.Grid("Tübingen in four styles", "", "name", 512)
 if err != nil {
 	panic(err)
