@@ -335,19 +335,21 @@ curves"""),
         ("code", FOOTER),
         ("md", """## What the figures show
 
-At 256 px and 100 iterations: from `conv1_2`, `conv2_2` and `conv3_2` the photo comes back nearly as it is, with a
-faint grain that grows with depth. From `conv4_2` every house, window and reflection is in place, but the sky and
-the water carry coloured speckle. From `conv5_2` only the arrangement survives: the row of houses, the tower, the
-river bank and the tree are where they were, while colours and fine texture are replaced by a coloured noise-like
-texture. The content losses agree: in the same 100 iterations the `conv1_2` loss falls by more than four decades,
-`conv2_2` by about three and a half, `conv3_2` by about two, `conv4_2` and `conv5_2` by little more than one, and
-all are still falling.
+Content reconstructions at 256 px (64, 128, then 256 px), style reconstructions at 512 px (64, 128, 256, then
+512 px), at most 200 iterations per size, every size of every run at its cap; the content runs took 43 s to 5m36s
+(deeper layers cost more), the style runs 1m26s to 13m13s, the notebook 47 min on one core of the shared two-core
+machine while other runs used the second.
 
-In the style row, `conv1_1` alone gives blobs of the painting's blues, yellows and blacks with no strokes; adding
-`conv2_1` and `conv3_1` brings brush strokes and swirls a few pixels wide around yellow star-like blobs; with
-`conv4_1` the texture holds larger motifs (long swirls, yellow crescents), and adding `conv5_1` changes almost
-nothing visible at this size. The deep reconstructions still carry pixel-level colour speckle after 100
-iterations."""),
+From `conv1_2`, `conv2_2` and `conv3_2` the photo comes back as it is; from `conv4_2` every house, window and
+reflection is in place with a faint colour grain in the sky; from `conv5_2` only the arrangement survives (the row of
+houses, the tower, the river bank, the tree), its colours and fine texture replaced by coloured speckle.
+
+In the style row, `conv1_1` alone gives blotches of the painting's blues, yellows and blacks with no strokes; adding
+`conv2_1` brings brush strokes and yellow star-like blobs; with `conv3_1` the strokes lengthen into swirls, and the
+cypress and the moon appear. With `conv4_1` and `conv5_1` the reconstruction is close to the painting itself: the
+great swirl, the stars, the moon and the cypress in about their places. That is an effect of starting at 64 px: at
+that size `conv4_1` and `conv5_1` have only 8×5 and 4×2 positions, so their Gram matrices pin down the painting's
+layout; the paper's Fig. 1, made at full size from noise, shows textures without the layout."""),
     ],
     "03-four-styles.ipynb": [
         ("md", f"""# Tübingen in four styles (paper, Fig. 3)
@@ -507,6 +509,21 @@ if err != nil {
 }
 curves"""),
         ("code", FOOTER),
+        ("md", """## What the runs show
+
+At 256 px (64, 128, then 256 px, at most 200 iterations per size), bounded, the raw network: every size of every
+run stopped at its cap; the runs took 2m30s to 5m14s each on one core, in two worker processes on the shared
+two-core machine (about 75 min in all for the 20).
+
+The paper's trend is there. Down a column, deeper style layers turn local texture into the painting's structures:
+with `conv1_1` alone the photo stays, with a coloured speckle in the sky at small α/β; with `conv2_1` added the
+speckle grows into small coloured patches; with `conv3_1` the painting's facets and strokes cover the sky and the
+houses at 1e-5; with `conv4_1` (and `conv5_1`) they make a full Composition VII texture at 1e-5 and 1e-4, with no trace
+of the photo. Along a row, a larger α/β brings the photo back: at 1e-3 the houses stand out of the texture in the
+deep rows, and at 1e-2 every row is the photo in Composition VII's colours, with the facets left in the sky. On
+this raw network the passage from texture to photo lies between 1e-4 and 1e-2 for the deep rows (notebook 08 puts
+it between 1e-3 and 1e-1 at 128 px; the content loss grows with the size, so the passage moves down as the image
+grows)."""),
     ],
     "05-content-layer.ipynb": [
         ("md", f"""# Matching the content at conv2_2 or conv4_2 (paper, Fig. 5)
