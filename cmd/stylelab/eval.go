@@ -21,7 +21,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	f := newRunFlags(stderr)
 	image := f.fs.String("image", "", "the image to score (its own size is used)")
 	f.fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stylelab eval -image X.png [run flags]\n\nPrints the total, content, style, per-layer and TV losses of an image under a run's settings,\nand its grain ratio against each style image (about 1: as fine-grained as the painting)\n(without -content and -style: the embedded demo's).\n\nFlags:")
+		fmt.Fprintln(stderr, "usage: stylelab eval -image X.png [run flags]\n\nPrints the total, content, style, per-layer and TV losses of an image under a run's settings\n(without -content and -style: the embedded demo's), and its grain ratio against each style\nimage (about 1: as fine-grained as the painting).\n\nFlags:")
 		f.fs.PrintDefaults()
 	}
 	if err := f.fs.Parse(args); err != nil {
