@@ -135,6 +135,15 @@ end (the tolerance is 0.1%). This notebook's last execution reused all four runs
 FOOTER = '''fmt.Printf("notebook run time: %s\\n", time.Since(started).Round(time.Second))'''
 
 
+def scales(full_scales, full_iters):
+    """The cell of a coarse-to-fine notebook: its sizes and iteration cap per size."""
+    return f'''scales, iterations := []int{{{full_scales}}}, {full_iters}
+if quick {{
+	scales, iterations = []int{{48}}, 3
+}}
+fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)'''
+
+
 def sizes(full_size, full_iters):
     return f'''size, iterations := {full_size}, {full_iters}
 if quick {{
@@ -384,11 +393,7 @@ store, the notebook runs all four.
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", """scales, iterations := []int{64, 128, 256, 512}, 300
-if quick {
-	scales, iterations = []int{48}, 3
-}
-fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
+        ("code", scales("64, 128, 256, 512", 300)),
         ("code", """paintings := []struct {
 	name, file string
 	ratio, tv  float64
@@ -464,11 +469,7 @@ the notebook then found every point finished; executed alone, it runs them itsel
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", """scales, iterations := []int{64, 128, 256}, 200
-if quick {
-	scales, iterations = []int{48}, 3
-}
-fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
+        ("code", scales("64, 128, 256", 200)),
         ("code", """base := transfer.Defaults()
 base.Experiment = "fig4-layers-by-ratio"
 base.ContentPath = image("tubingen.jpg")
@@ -539,11 +540,7 @@ pooling, the raw VGG-19 (the shared ImageNet weights, not normalised; notebook 0
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", """scales, iterations := []int{64, 128, 256}, 300
-if quick {
-	scales, iterations = []int{48}, 3
-}
-fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
+        ("code", scales("64, 128, 256", 300)),
         ("code", """var results []*transfer.Result
 layers := []string{"conv2_2", "conv4_2"}
 for _, layer := range layers {
@@ -611,11 +608,7 @@ Cells run with `display.Options{{Reuse: true}}`: runs already finished in the no
 
 {CREDIT}"""),
         ("code", SETUP),
-        ("code", """scales, iterations := []int{64, 128, 256}, 200
-if quick {
-	scales, iterations = []int{48}, 3
-}
-fmt.Printf("sizes %v px, at most %d L-BFGS iterations per size\\n", scales, iterations)"""),
+        ("code", scales("64, 128, 256", 200)),
         ("code", """starts := []struct {
 	init string
 	seed int64
