@@ -48,8 +48,11 @@ func BenchmarkPostgresWriters(b *testing.B) {
 			benchWriters(b, pg, 64, interval)
 		})
 	}
-	// The floor the 64 writers are measured against: one writer alone.
+	// The floors the 64 writers are measured against: one writer alone, and
+	// the same 64 connections on the same schedule sending SELECT 1, which
+	// is what waking an idle client and server costs on this machine.
 	b.Run("one-writer/every-10ms", func(b *testing.B) { benchWriters(b, pg, 1, 10*time.Millisecond) })
+	b.Run("select-1/every-100ms", func(b *testing.B) { benchRoundTrips(b, pg, 64, 100*time.Millisecond) })
 }
 
 // BenchmarkPostgresRoundTrip measures the machine's floor for any
@@ -116,6 +119,57 @@ func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval tim
 		runs[i] = mustStart(b, stores[i], RunSpec{Experiment: "writers", Name: fmt.Sprintf("w%d", i)})
 		mustLog(b, runs[i], 0, 0, eightMetrics(0)) // a connection each, before the clock starts
 	}
+	all, elapsed := onSchedule(b, writers, interval, func(w, step int, since time.Duration) error {
+		return runs[w].LogStep(step, since.Seconds(), eightMetrics(step))
+	})
+	for _, r := range runs {
+		mustFinish(b, r, StatusFinished, "")
+	}
+	var points int
+	scan(b, stores[0], "SELECT count(*) FROM metrics", nil, &points)
+	if want := writers * (b.N + 1) * 8; points != want {
+		b.Fatalf("%d metric points in the store; %d writers logged %d", points, writers, want)
+	}
+	for _, r := range runs {
+		if sum, err := stores[0].Summary(ctx, r.ID()); err != nil || sum.LastStep != b.N {
+			b.Fatalf("run %d: last step %d, %v; want %d", r.ID(), sum.LastStep, err, b.N)
+		}
+	}
+	reportLatencies(b, all)
+	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "steps/s")
+}
+
+// benchRoundTrips is benchWriters with SELECT 1 for LogStep: the same
+// connections, schedule and clocks, and none of a step's work.
+func benchRoundTrips(b *testing.B, pg *services.Postgres, writers int, interval time.Duration) {
+	ctx := context.Background()
+	url, err := pg.CreateDatabase(ctx, "roundtrips")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dbs := make([]*sql.DB, writers)
+	for i := range dbs {
+		if dbs[i], err = sql.Open("pgx", url); err != nil {
+			b.Fatal(err)
+		}
+		defer dbs[i].Close()
+		if _, err := dbs[i].Exec("SELECT 1"); err != nil { // a connection each, before the clock starts
+			b.Fatal(err)
+		}
+	}
+	all, elapsed := onSchedule(b, writers, interval, func(w, _ int, _ time.Duration) error {
+		_, err := dbs[w].Exec("SELECT 1")
+		return err
+	})
+	reportLatencies(b, all)
+	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "steps/s")
+}
+
+// onSchedule runs op b.N times in each of writers goroutines, each every
+// interval (or back to back for 0), the writers spread over the interval,
+// and returns every op's latency and the time it all took. op gets the
+// writer, the step (from 1) and the time since the start.
+func onSchedule(b *testing.B, writers int, interval time.Duration, op func(w, step int, since time.Duration) error) ([]time.Duration, time.Duration) {
 	latencies := make([][]time.Duration, writers)
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
@@ -133,7 +187,7 @@ func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval tim
 					next = next.Add(interval)
 				}
 				t0 := time.Now()
-				if err := runs[w].LogStep(step, time.Since(start).Seconds(), eightMetrics(step)); err != nil {
+				if err := op(w, step, time.Since(start)); err != nil {
 					errs[w] = err
 					return
 				}
@@ -150,20 +204,8 @@ func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval tim
 			b.Fatalf("writer %d: %v", w, errs[w])
 		}
 		all = append(all, latencies[w]...)
-		mustFinish(b, runs[w], StatusFinished, "")
 	}
-	var points int
-	scan(b, stores[0], "SELECT count(*) FROM metrics", nil, &points)
-	if want := writers * (b.N + 1) * 8; points != want {
-		b.Fatalf("%d metric points in the store; %d writers logged %d", points, writers, want)
-	}
-	for _, r := range runs {
-		if sum, err := stores[0].Summary(ctx, r.ID()); err != nil || sum.LastStep != b.N {
-			b.Fatalf("run %d: last step %d, %v; want %d", r.ID(), sum.LastStep, err, b.N)
-		}
-	}
-	reportLatencies(b, all)
-	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "steps/s")
+	return all, elapsed
 }
 
 // BenchmarkPostgresQuery100k runs queries over 100,000 runs of 500 steps
