@@ -1,14 +1,18 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,11 +52,17 @@ func BenchmarkPostgresWriters(b *testing.B) {
 			benchWriters(b, pg, 64, interval)
 		})
 	}
+	// The writers as processes, one Store and connection each, as the
+	// tasks of a sweep on a cluster are.
+	b.Run("processes/every-100ms", func(b *testing.B) { benchWriterProcesses(b, pg, 64, 100*time.Millisecond, "schedule") })
 	// The floors the 64 writers are measured against: one writer alone, and
 	// the same 64 connections on the same schedule sending SELECT 1, which
 	// is what waking an idle client and server costs on this machine.
 	b.Run("one-writer/every-10ms", func(b *testing.B) { benchWriters(b, pg, 1, 10*time.Millisecond) })
 	b.Run("select-1/every-100ms", func(b *testing.B) { benchRoundTrips(b, pg, 64, 100*time.Millisecond) })
+	b.Run("processes/select-1/every-100ms", func(b *testing.B) {
+		benchWriterProcesses(b, pg, 64, 100*time.Millisecond, "schedule-select-1")
+	})
 }
 
 // BenchmarkPostgresRoundTrip measures the machine's floor for any
@@ -137,6 +147,111 @@ func benchWriters(b *testing.B, pg *services.Postgres, writers int, interval tim
 	}
 	reportLatencies(b, all)
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "steps/s")
+}
+
+// benchWriterProcesses is benchWriters with each writer a process of its
+// own: this test binary in the helper mode "schedule" (LogStep) or
+// "schedule-select-1" (SELECT 1, the floor).
+func benchWriterProcesses(b *testing.B, pg *services.Postgres, writers int, interval time.Duration, mode string) {
+	ctx := context.Background()
+	url, err := pg.CreateDatabase(ctx, "processes")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := Options{Artifacts: filepath.Join(b.TempDir(), "artifacts")}
+	s, err := OpenWith(ctx, url, opts) // the schema, made once before the writers start
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	type writer struct {
+		cmd    *exec.Cmd
+		stdin  io.WriteCloser
+		stdout *bufio.Scanner
+		stderr strings.Builder
+	}
+	ws := make([]*writer, writers)
+	for i := range ws {
+		w := &writer{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")}
+		w.cmd.Env = append(os.Environ(), ArtifactsEnv+"="+opts.Artifacts, helperEnv+"="+mode, "STYLELAB_STORE_DB="+url,
+			fmt.Sprintf("STYLELAB_STORE_NAME=p%d", i), fmt.Sprintf("STYLELAB_STORE_STEPS=%d", b.N))
+		w.cmd.Stderr = &w.stderr
+		if w.stdin, err = w.cmd.StdinPipe(); err != nil {
+			b.Fatal(err)
+		}
+		out, err := w.cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.stdout = bufio.NewScanner(out)
+		w.stdout.Buffer(nil, 1<<26)
+		if err := w.cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			if w.cmd.ProcessState == nil {
+				w.cmd.Process.Kill()
+				w.cmd.Wait()
+			}
+		}()
+		ws[i] = w
+	}
+	fail := func(i int, what string) {
+		b.Helper()
+		ws[i].cmd.Process.Kill()
+		ws[i].cmd.Wait()
+		b.Fatalf("writer process %d: %s: %s", i, what, ws[i].stderr.String())
+	}
+	for i, w := range ws {
+		if !w.stdout.Scan() || w.stdout.Text() != "ready" {
+			fail(i, "not ready")
+		}
+	}
+	b.ResetTimer()
+	first := time.Now().Add(20 * time.Millisecond)
+	for i, w := range ws { // spread the writers over an interval
+		fmt.Fprintln(w.stdin, first.Add(time.Duration(i)*interval/time.Duration(writers)).UnixNano(), int64(interval))
+	}
+	var all []time.Duration
+	for i, w := range ws {
+		if !w.stdout.Scan() {
+			fail(i, "no latencies")
+		}
+		for _, f := range strings.Fields(w.stdout.Text()) {
+			ns, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				fail(i, err.Error())
+			}
+			all = append(all, time.Duration(ns))
+		}
+		if err := w.cmd.Wait(); err != nil {
+			b.Fatalf("writer process %d: %v: %s", i, err, w.stderr.String())
+		}
+	}
+	elapsed := time.Since(first)
+	b.StopTimer()
+	if len(all) != writers*b.N {
+		b.Fatalf("%d latencies from %d writers of %d steps", len(all), writers, b.N)
+	}
+	reportLatencies(b, all)
+	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "steps/s")
+	if mode != "schedule" {
+		return
+	}
+	var points int
+	scan(b, s, "SELECT count(*) FROM metrics", nil, &points)
+	if want := writers * (b.N + 1) * 8; points != want {
+		b.Fatalf("%d metric points in the store; %d writers logged %d", points, writers, want)
+	}
+	runs, err := s.Runs(ctx, `status = "FINISHED"`)
+	if err != nil || len(runs) != writers {
+		b.Fatalf("%d finished runs, %v; want %d", len(runs), err, writers)
+	}
+	for _, r := range runs {
+		if r.LastStep != b.N {
+			b.Fatalf("run %s: last step %d; want %d", r.Name, r.LastStep, b.N)
+		}
+	}
 }
 
 // benchRoundTrips is benchWriters with SELECT 1 for LogStep: the same

@@ -46,13 +46,26 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	start := time.Now()
-	for i := 0; mode == "forever" || i < steps; i++ {
+	for i := 0; (mode == "forever" || i < steps) && !strings.HasPrefix(mode, "schedule"); i++ {
 		if err := r.LogStep(i, time.Since(start).Seconds(), eightMetrics(i)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}
 		if mode == "forever" {
 			time.Sleep(time.Millisecond)
+		}
+	}
+	if strings.HasPrefix(mode, "schedule") {
+		op := func(step int, since time.Duration) error { return r.LogStep(step, since.Seconds(), eightMetrics(step)) }
+		if mode == "schedule-select-1" {
+			op = func(int, time.Duration) error {
+				_, err := s.db.Exec("SELECT 1")
+				return err
+			}
+		}
+		if err := onScheduleFromStdin(op, steps); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
 		}
 	}
 	if err := r.Finish(StatusFinished, ""); err != nil {
@@ -64,6 +77,37 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(5)
 	}
 	os.Exit(0)
+}
+
+// onScheduleFromStdin is a benchmark's writer process: it calls op for
+// step 0, says "ready" on stdout, reads the time of its first timed step
+// (Unix nanoseconds) and the interval from stdin, calls op for steps 1 to
+// steps on that schedule and prints each call's latency in nanoseconds on
+// one line. op gets the step and the time since the start.
+func onScheduleFromStdin(op func(step int, since time.Duration) error, steps int) error {
+	start := time.Now()
+	if err := op(0, 0); err != nil { // a connection, before the clock starts
+		return err
+	}
+	fmt.Println("ready")
+	var first int64
+	var interval time.Duration
+	if _, err := fmt.Scan(&first, &interval); err != nil {
+		return fmt.Errorf("read the schedule: %w", err)
+	}
+	next := time.Unix(0, first)
+	latencies := make([]string, 0, steps)
+	for step := 1; step <= steps; step++ {
+		time.Sleep(time.Until(next))
+		next = next.Add(interval)
+		t0 := time.Now()
+		if err := op(step, time.Since(start)); err != nil {
+			return err
+		}
+		latencies = append(latencies, strconv.FormatInt(int64(time.Since(t0)), 10))
+	}
+	fmt.Println(strings.Join(latencies, " "))
+	return nil
 }
 
 // helper starts this test binary as a child in the given mode.
