@@ -295,20 +295,8 @@ func onSchedule(b *testing.B, writers int, interval time.Duration, op func(w, st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(w) * interval / time.Duration(writers)) // spread the writers over an interval
-			next := time.Now()
-			for step := 1; step <= b.N; step++ {
-				if interval > 0 {
-					time.Sleep(time.Until(next))
-					next = next.Add(interval)
-				}
-				t0 := time.Now()
-				if err := op(w, step, time.Since(start)); err != nil {
-					errs[w] = err
-					return
-				}
-				latencies[w] = append(latencies[w], time.Since(t0))
-			}
+			first := start.Add(time.Duration(w) * interval / time.Duration(writers)) // spread the writers over an interval
+			latencies[w], errs[w] = timedSteps(first, interval, b.N, func(step int) error { return op(w, step, time.Since(start)) })
 		}()
 	}
 	wg.Wait()
@@ -322,6 +310,25 @@ func onSchedule(b *testing.B, writers int, interval time.Duration, op func(w, st
 		all = append(all, latencies[w]...)
 	}
 	return all, elapsed
+}
+
+// timedSteps calls op for steps 1 to steps, the first at first and then
+// one every interval (back to back for 0), and returns each call's latency.
+func timedSteps(first time.Time, interval time.Duration, steps int, op func(step int) error) ([]time.Duration, error) {
+	latencies := make([]time.Duration, 0, steps)
+	next := first
+	for step := 1; step <= steps; step++ {
+		if interval > 0 {
+			time.Sleep(time.Until(next))
+			next = next.Add(interval)
+		}
+		t0 := time.Now()
+		if err := op(step); err != nil {
+			return latencies, err
+		}
+		latencies = append(latencies, time.Since(t0))
+	}
+	return latencies, nil
 }
 
 // BenchmarkPostgresQuery100k runs queries over 100,000 runs of 500 steps

@@ -46,16 +46,8 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	start := time.Now()
-	for i := 0; (mode == "forever" || i < steps) && !strings.HasPrefix(mode, "schedule"); i++ {
-		if err := r.LogStep(i, time.Since(start).Seconds(), eightMetrics(i)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(3)
-		}
-		if mode == "forever" {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	if strings.HasPrefix(mode, "schedule") {
+	switch mode {
+	case "schedule", "schedule-select-1":
 		op := func(step int, since time.Duration) error { return r.LogStep(step, since.Seconds(), eightMetrics(step)) }
 		if mode == "schedule-select-1" {
 			op = func(int, time.Duration) error {
@@ -66,6 +58,16 @@ func TestHelperProcess(t *testing.T) {
 		if err := onScheduleFromStdin(op, steps); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
+		}
+	default:
+		for i := 0; mode == "forever" || i < steps; i++ {
+			if err := r.LogStep(i, time.Since(start).Seconds(), eightMetrics(i)); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(3)
+			}
+			if mode == "forever" {
+				time.Sleep(time.Millisecond)
+			}
 		}
 	}
 	if err := r.Finish(StatusFinished, ""); err != nil {
@@ -95,18 +97,15 @@ func onScheduleFromStdin(op func(step int, since time.Duration) error, steps int
 	if _, err := fmt.Scan(&first, &interval); err != nil {
 		return fmt.Errorf("read the schedule: %w", err)
 	}
-	next := time.Unix(0, first)
-	latencies := make([]string, 0, steps)
-	for step := 1; step <= steps; step++ {
-		time.Sleep(time.Until(next))
-		next = next.Add(interval)
-		t0 := time.Now()
-		if err := op(step, time.Since(start)); err != nil {
-			return err
-		}
-		latencies = append(latencies, strconv.FormatInt(int64(time.Since(t0)), 10))
+	latencies, err := timedSteps(time.Unix(0, first), interval, steps, func(step int) error { return op(step, time.Since(start)) })
+	if err != nil {
+		return err
 	}
-	fmt.Println(strings.Join(latencies, " "))
+	ns := make([]string, len(latencies))
+	for i, l := range latencies {
+		ns[i] = strconv.FormatInt(int64(l), 10)
+	}
+	fmt.Println(strings.Join(ns, " "))
 	return nil
 }
 
